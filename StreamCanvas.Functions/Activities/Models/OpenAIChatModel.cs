@@ -1,0 +1,114 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Collections.Concurrent;
+using Azure.AI.OpenAI;
+using Azure.Identity;
+using Microsoft.Extensions.Options;
+using OpenAI;
+using OpenAI.Chat;
+using StreamCanvas.Orchestration;
+
+namespace StreamCanvas.Activities.Models;
+
+/// <summary>
+/// Azure OpenAI or any OpenAI-compatible endpoint through the official ChatClient. The client pipeline retries
+/// 429 and 5xx (honouring Retry-After) up to <see cref="ModelOptions.MaxRetries"/> times before we classify.
+/// </summary>
+public sealed class OpenAIChatModel : IChatModel
+{
+    readonly ModelOptions options;
+    readonly Func<string, ChatClient> createChatClient;
+    readonly ConcurrentDictionary<string, ChatClient> chatClients = new(StringComparer.Ordinal);
+
+    public OpenAIChatModel(IOptions<ModelOptions> options)
+    {
+        this.options = options.Value;
+        createChatClient = CreateFactory(this.options);
+    }
+
+    public async Task<ChatReply> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
+    {
+        string model = call.Model ?? options.DefaultModel;
+        ChatClient client = chatClients.GetOrAdd(model, createChatClient);
+        var messages = new List<ChatMessage>();
+        if (call.System is not null)
+        {
+            messages.Add(new SystemChatMessage(call.System));
+        }
+
+        messages.Add(new UserChatMessage(call.Prompt));
+        var completionOptions = new ChatCompletionOptions
+        {
+            Temperature = call.Temperature is double t ? (float)t : null,
+            MaxOutputTokenCount = call.MaxTokens,
+        };
+        if (call.JsonOutput)
+        {
+            completionOptions.ResponseFormat = call.OutputSchema is null
+                ? ChatResponseFormat.CreateJsonObjectFormat()
+                : ChatResponseFormat.CreateJsonSchemaFormat("step_output", BinaryData.FromString(call.OutputSchema.ToJsonString()));
+        }
+
+        try
+        {
+            ClientResult<ChatCompletion> result = await client.CompleteChatAsync(messages, completionOptions, cancellationToken);
+            ChatCompletion completion = result.Value;
+            string text = string.Concat(completion.Content.Select(part => part.Text));
+            return new ChatReply(
+                text,
+                completion.Model ?? model,
+                completion.Usage?.InputTokenCount ?? 0,
+                completion.Usage?.OutputTokenCount ?? 0,
+                completion.FinishReason.ToString());
+        }
+        catch (ClientResultException ex)
+        {
+            throw Classify(ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ModelCallException(FailureReasons.ModelError, $"model call timed out after {options.TimeoutSeconds}s", retryable: true, inner: ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ModelCallException(FailureReasons.ModelError, $"model endpoint unreachable: {ex.Message}", retryable: true, inner: ex);
+        }
+    }
+
+    static ModelCallException Classify(ClientResultException ex)
+    {
+        string detail = $"model returned HTTP {ex.Status}: {Shorten(ex.Message)}";
+        return ex.Status switch
+        {
+            429 => new ModelCallException(FailureReasons.ModelRateLimited, detail, retryable: true, ex.Status, ex),
+            408 or >= 500 => new ModelCallException(FailureReasons.ModelError, detail, retryable: true, ex.Status, ex),
+            _ => new ModelCallException(FailureReasons.ModelError, detail, retryable: false, ex.Status, ex),
+        };
+    }
+
+    static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
+
+    static Func<string, ChatClient> CreateFactory(ModelOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.Endpoint) || !Uri.TryCreate(options.Endpoint, UriKind.Absolute, out Uri? endpoint))
+        {
+            throw new InvalidOperationException($"Model:Endpoint must be an absolute URL for provider '{options.Provider}'.");
+        }
+
+        var retry = new ClientRetryPolicy(options.MaxRetries);
+        var timeout = TimeSpan.FromSeconds(options.TimeoutSeconds);
+        if (options.Provider == ModelProviders.AzureOpenAI)
+        {
+            var azureOptions = new AzureOpenAIClientOptions { RetryPolicy = retry, NetworkTimeout = timeout };
+            AzureOpenAIClient azure = string.IsNullOrEmpty(options.ApiKey)
+                ? new AzureOpenAIClient(endpoint, new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId }), azureOptions)
+                : new AzureOpenAIClient(endpoint, new ApiKeyCredential(options.ApiKey), azureOptions);
+            return azure.GetChatClient;
+        }
+
+        var openAI = new OpenAIClient(
+            new ApiKeyCredential(string.IsNullOrEmpty(options.ApiKey) ? "unused" : options.ApiKey),
+            new OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = retry, NetworkTimeout = timeout });
+        return openAI.GetChatClient;
+    }
+}

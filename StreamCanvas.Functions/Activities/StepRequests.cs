@@ -1,0 +1,27 @@
+using System.Text.Json.Nodes;
+
+namespace StreamCanvas.Activities;
+
+/// <summary>Which run, step and attempt an activity call belongs to (for logs, traces and errors).</summary>
+public sealed record StepIdentity(string InstanceId, string Workflow, string StepId, int Attempt);
+
+/// <summary>An llm step with its templates already rendered by the orchestrator.</summary>
+public sealed record LlmStepRequest(
+    StepIdentity Step,
+    string Prompt,
+    string? System,
+    string? Model,
+    double? Temperature,
+    int? MaxTokens,
+    string Output,
+    JsonObject? OutputSchema);
+
+/// <summary>A tool step with its path and body already rendered by the orchestrator.</summary>
+public sealed record ToolStepRequest(
+    StepIdentity Step,
+    string Connection,
+    string Method,
+    string Path,
+    JsonNode? Body,
+    IReadOnlyList<int> ExpectStatus,
+    int? TimeoutSeconds);

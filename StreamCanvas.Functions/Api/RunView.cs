@@ -1,0 +1,72 @@
+using System.Text.Json.Nodes;
+using Microsoft.DurableTask.Client;
+using StreamCanvas.Orchestration;
+
+namespace StreamCanvas.Api;
+
+/// <summary>A run as operators and callers see it: Durable's status joined with the interpreter's own.</summary>
+public sealed record RunView
+{
+    public required string InstanceId { get; init; }
+    public required string Workflow { get; init; }
+    public string? Version { get; init; }
+    public string? DefinitionHash { get; init; }
+    public required string RuntimeStatus { get; init; }
+
+    /// <summary>running, waiting-for-approval, retrying, completed, failed, terminated, suspended.</summary>
+    public required string State { get; init; }
+    public string? CurrentStep { get; init; }
+    public OpenGate? Gate { get; init; }
+
+    /// <summary>succeeded or failed-criteria once completed; failed when the run failed.</summary>
+    public string? Outcome { get; init; }
+    public JsonObject? Input { get; init; }
+    public JsonObject? Outputs { get; init; }
+    public IReadOnlyList<CriterionResult>? DefinitionOfDone { get; init; }
+    public RunFailure? Failure { get; init; }
+    public RunTotals? Totals { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset LastUpdatedAt { get; init; }
+    public required RunLinks Links { get; init; }
+
+    public static RunView From(OrchestrationMetadata metadata, RunLinks links, bool includeDetails = true)
+    {
+        RunStatus? status = metadata.ReadCustomStatusAs<RunStatus>();
+        WorkflowRunRequest? request = includeDetails ? metadata.ReadInputAs<WorkflowRunRequest>() : null;
+        WorkflowRunResult? result = includeDetails && metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+            ? metadata.ReadOutputAs<WorkflowRunResult>()
+            : null;
+        RunFailure? failure = status?.Failure is { } f && metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed
+            ? f
+            : metadata.FailureDetails is { } details ? new RunFailure(status?.CurrentStep ?? "", FailureReasons.ActivityError, details.ErrorMessage) : null;
+
+        return new RunView
+        {
+            InstanceId = metadata.InstanceId,
+            Workflow = status?.Workflow ?? request?.Definition.Name ?? RunIds.WorkflowOf(metadata.InstanceId),
+            Version = status?.Version ?? request?.Definition.Version,
+            DefinitionHash = request?.DefinitionHash,
+            RuntimeStatus = metadata.RuntimeStatus.ToString(),
+            State = metadata.RuntimeStatus switch
+            {
+                OrchestrationRuntimeStatus.Terminated => "terminated",
+                OrchestrationRuntimeStatus.Suspended => "suspended",
+                OrchestrationRuntimeStatus.Failed => RunStates.Failed,
+                OrchestrationRuntimeStatus.Completed => RunStates.Completed,
+                OrchestrationRuntimeStatus.Pending => "pending",
+                _ => status?.State ?? RunStates.Running,
+            },
+            CurrentStep = metadata.IsRunning || metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? status?.CurrentStep : null,
+            Gate = metadata.IsRunning ? status?.Gate : null,
+            Outcome = result?.Outcome ?? (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? RunOutcomes.Failed : null),
+            Input = request?.Input,
+            Outputs = result?.Outputs,
+            DefinitionOfDone = result?.DefinitionOfDone,
+            Failure = failure,
+            Totals = result?.Totals,
+            CreatedAt = metadata.CreatedAt,
+            LastUpdatedAt = metadata.LastUpdatedAt,
+            Links = links,
+        };
+    }
+}

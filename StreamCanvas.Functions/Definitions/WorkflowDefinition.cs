@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace StreamCanvas.Definitions;
+
+/// <summary>A declarative workflow as authored in workflows/*.json.</summary>
+public sealed record WorkflowDefinition
+{
+    public required string Name { get; init; }
+    public required string Version { get; init; }
+    public required string Description { get; init; }
+    public required WorkflowOwner Owner { get; init; }
+
+    /// <summary>JSON Schema every run's input must satisfy.</summary>
+    public required JsonObject InputSchema { get; init; }
+
+    public required IReadOnlyList<WorkflowStep> Steps { get; init; }
+
+    /// <summary>Conditions on the final state that decide whether a completed run succeeded.</summary>
+    public IReadOnlyList<DoneCriterion> DefinitionOfDone { get; init; } = [];
+
+    public WorkflowStep? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
+
+    /// <summary>The step a run continues with after <paramref name="step"/> succeeds, or null at the end.</summary>
+    public string? NextAfter(WorkflowStep step)
+    {
+        if (step.Next is not null)
+        {
+            return step.Next == StepIds.End ? null : step.Next;
+        }
+
+        int index = Steps.ToList().IndexOf(step);
+        return index + 1 < Steps.Count ? Steps[index + 1].Id : null;
+    }
+}
+
+/// <summary>Who answers for a workflow in production.</summary>
+public sealed record WorkflowOwner(string Team, string Contact);
+
+/// <summary>One measurable condition of a workflow's definition of done.</summary>
+public sealed record DoneCriterion
+{
+    public required string Name { get; init; }
+    public required Condition Condition { get; init; }
+}
+
+public static class StepIds
+{
+    /// <summary>A transition target that ends the run.</summary>
+    public const string End = "end";
+}

@@ -1,0 +1,28 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using StreamCanvas.Activities;
+using StreamCanvas.Approvals;
+using StreamCanvas.Orchestration;
+
+namespace StreamCanvas.Functions;
+
+/// <summary>The orchestrator and activities under the Functions host; the same classes the standalone worker registers.</summary>
+public sealed class WorkflowDurableFunctions(LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify)
+{
+    [Function(nameof(WorkflowOrchestrator))]
+    public static Task<WorkflowRunResult> RunWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new WorkflowOrchestrator().RunAsync(context, context.GetInput<WorkflowRunRequest>()
+            ?? throw new InvalidOperationException("a workflow run needs its WorkflowRunRequest input"));
+
+    [Function(nameof(LlmStepActivity))]
+    public Task<StepOutcome> RunLlmStep([ActivityTrigger] LlmStepRequest request, FunctionContext context) =>
+        llm.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(ToolStepActivity))]
+    public Task<StepOutcome> RunToolStep([ActivityTrigger] ToolStepRequest request, FunctionContext context) =>
+        tool.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(NotifyApproversActivity))]
+    public Task<bool> NotifyApprovers([ActivityTrigger] ApprovalNotice notice, FunctionContext context) =>
+        notify.RunAsync(notice, context.CancellationToken);
+}

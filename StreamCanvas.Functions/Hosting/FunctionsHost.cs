@@ -1,0 +1,22 @@
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StreamCanvas.Definitions;
+
+namespace StreamCanvas.Hosting;
+
+/// <summary>Under the Azure Functions host: the isolated worker with ASP.NET Core integration.</summary>
+public static class FunctionsHost
+{
+    public static void Run(string[] args)
+    {
+        FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
+        builder.ConfigureFunctionsWebApplication();
+        builder.Services.AddStreamCanvas(builder.Configuration);
+        IHost host = builder.Build();
+
+        // Load definitions now: an invalid one stops startup with its file, path and problem.
+        _ = host.Services.GetRequiredService<WorkflowCatalog>();
+        host.Run();
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+
+namespace StreamCanvas.Orchestration;
+
+/// <summary>What an activity reports back: an output, or a classified error the interpreter can route on.</summary>
+public sealed record StepOutcome
+{
+    public JsonNode? Output { get; init; }
+    public StepError? Error { get; init; }
+
+    /// <summary>HTTP status of a tool call.</summary>
+    public int? Status { get; init; }
+
+    public string? Model { get; init; }
+    public TokenUsage? Tokens { get; init; }
+    public double DurationMilliseconds { get; init; }
+
+    public bool Succeeded => Error is null;
+
+    public static StepOutcome Failure(string reason, string message, bool retryable) =>
+        new() { Error = new StepError(reason, message, retryable) };
+}
+
+/// <summary>A failure with its reason class (see <see cref="FailureReasons"/>) and whether trying again can help.</summary>
+public sealed record StepError(string Reason, string Message, bool Retryable);
+
+public sealed record TokenUsage(int Prompt, int Completion)
+{
+    public int Total => Prompt + Completion;
+}
+
+/// <summary>The reason classes failures are reported and counted by.</summary>
+public static class FailureReasons
+{
+    public const string ModelError = "model-error";
+    public const string ModelRateLimited = "model-rate-limited";
+    public const string OutputInvalid = "output-invalid";
+    public const string ToolError = "tool-error";
+    public const string ToolTimeout = "tool-timeout";
+    public const string ToolNotAllowed = "tool-not-allowed";
+    public const string ActivityError = "activity-error";
+    public const string ApprovalTimeout = "approval-timeout";
+    public const string ApprovalRejected = "approval-rejected";
+    public const string StepLimit = "step-limit";
+    public const string Validation = "validation";
+}

@@ -1,0 +1,67 @@
+using Microsoft.DurableTask;
+using StreamCanvas.Definitions;
+
+namespace StreamCanvas.Orchestration;
+
+/// <summary>
+/// The one orchestrator: interprets a workflow definition step by step. Replay-safe: time comes from the
+/// context, all I/O happens in activities, and the definition travels in the input.
+/// </summary>
+public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, WorkflowRunResult>
+{
+    /// <summary>Guards against a run that loops forever through request-changes or failure routes.</summary>
+    public const int MaxStepExecutions = 500;
+
+    public override async Task<WorkflowRunResult> RunAsync(TaskOrchestrationContext context, WorkflowRunRequest request)
+    {
+        var run = new RunState(request);
+        WorkflowDefinition definition = request.Definition;
+        string? current = definition.Steps[0].Id;
+
+        while (current is not null)
+        {
+            WorkflowStep step = definition.FindStep(current)
+                ?? throw new WorkflowFailedException(current, FailureReasons.Validation, $"the definition has no step '{current}'");
+            if (run.Timeline.Count >= MaxStepExecutions)
+            {
+                run.Fail(context, step.Id, FailureReasons.StepLimit, $"more than {MaxStepExecutions} step executions");
+            }
+
+            run.Publish(context, new RunStatus { Workflow = definition.Name, Version = definition.Version, State = RunStates.Running, CurrentStep = step.Id, StepKind = step.Kind });
+            current = step switch
+            {
+                ConditionStep condition => TakeBranch(context, run, condition),
+                ApprovalStep approval => await ApprovalGate.RunAsync(context, run, approval),
+                _ => await ActivitySteps.RunAsync(context, run, step),
+            };
+        }
+
+        var criteria = definition.DefinitionOfDone
+            .Select(c => new CriterionResult(c.Name, ConditionEvaluator.Evaluate(c.Condition, run.Data), Actual(c.Condition, run)))
+            .ToList();
+        string outcome = criteria.All(c => c.Met) ? RunOutcomes.Succeeded : RunOutcomes.FailedCriteria;
+        run.Publish(context, new RunStatus { Workflow = definition.Name, Version = definition.Version, State = RunStates.Completed });
+
+        return new WorkflowRunResult
+        {
+            Workflow = definition.Name,
+            Version = definition.Version,
+            Outcome = outcome,
+            Outputs = run.Outputs(),
+            DefinitionOfDone = criteria,
+            Steps = run.Timeline,
+            Totals = run.Totals(),
+        };
+    }
+
+    static string? TakeBranch(TaskOrchestrationContext context, RunState run, ConditionStep step)
+    {
+        string target = step.Branches.FirstOrDefault(b => ConditionEvaluator.Evaluate(b.When, run.Data))?.Goto ?? step.Else;
+        DateTime now = context.CurrentUtcDateTime;
+        run.Timeline.Add(new StepRecord { StepId = step.Id, Kind = step.Kind, Status = StepStatuses.Succeeded, StartedAt = now, CompletedAt = now, Next = target });
+        return target == StepIds.End ? null : target;
+    }
+
+    static System.Text.Json.Nodes.JsonNode? Actual(Condition condition, RunState run) =>
+        condition.Path is null ? null : StatePath.Resolve(run.Data, condition.Path)?.DeepClone();
+}

@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+
+namespace StreamCanvas.Orchestration;
+
+/// <summary>The output of a completed run.</summary>
+public sealed record WorkflowRunResult
+{
+    public required string Workflow { get; init; }
+    public required string Version { get; init; }
+
+    /// <summary><see cref="RunOutcomes.Succeeded"/> or <see cref="RunOutcomes.FailedCriteria"/>.</summary>
+    public required string Outcome { get; init; }
+
+    /// <summary>Each executed step's output, by step id.</summary>
+    public required JsonObject Outputs { get; init; }
+
+    public required IReadOnlyList<CriterionResult> DefinitionOfDone { get; init; }
+    public required IReadOnlyList<StepRecord> Steps { get; init; }
+    public required RunTotals Totals { get; init; }
+}
+
+public static class RunOutcomes
+{
+    public const string Succeeded = "succeeded";
+    public const string FailedCriteria = "failed-criteria";
+    public const string Failed = "failed";
+}
+
+/// <summary>Whether one definition-of-done criterion held, and the value it looked at.</summary>
+public sealed record CriterionResult(string Name, bool Met, JsonNode? Actual);
+
+/// <summary>What one execution of one step did; the run's timeline is a list of these.</summary>
+public sealed record StepRecord
+{
+    public required string StepId { get; init; }
+    public required string Kind { get; init; }
+    public required string Status { get; init; }
+    public required DateTime StartedAt { get; init; }
+    public DateTime? CompletedAt { get; init; }
+    public int Attempts { get; init; } = 1;
+    public string? Model { get; init; }
+    public TokenUsage? Tokens { get; init; }
+    public double? ActivityMilliseconds { get; init; }
+    public StepError? Error { get; init; }
+
+    /// <summary>For condition steps, the branch taken; for failures routed elsewhere, the step gone to.</summary>
+    public string? Next { get; init; }
+}
+
+public static class StepStatuses
+{
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+}
+
+public sealed record RunTotals(int PromptTokens, int CompletionTokens, int StepsExecuted, double ApprovalWaitSeconds)
+{
+    public int TotalTokens => PromptTokens + CompletionTokens;
+}
