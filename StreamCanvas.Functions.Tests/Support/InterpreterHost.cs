@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using StreamCanvas.Activities;
+using StreamCanvas.Approvals;
+using StreamCanvas.Orchestration;
+
+namespace StreamCanvas.Tests.Support;
+
+/// <summary>
+/// The interpreter on Durable Task's in-process test host (real replay), with scripted activities so each
+/// test decides what the model and the tools answer.
+/// </summary>
+public sealed class InterpreterHost : IAsyncDisposable
+{
+    readonly DurableTaskTestHost host;
+
+    InterpreterHost(DurableTaskTestHost host) => this.host = host;
+
+    public ConcurrentQueue<LlmStepRequest> LlmCalls { get; } = new();
+    public ConcurrentQueue<ToolStepRequest> ToolCalls { get; } = new();
+    public ConcurrentQueue<ApprovalNotice> Notices { get; } = new();
+
+    public Func<LlmStepRequest, StepOutcome> Llm { get; set; } = request => new StepOutcome
+    {
+        Output = new System.Text.Json.Nodes.JsonObject { ["text"] = $"reply to {request.Prompt}" },
+        Model = "scripted",
+        Tokens = new TokenUsage(10, 5),
+    };
+
+    public Func<ToolStepRequest, StepOutcome> Tool { get; set; } = _ => new StepOutcome { Status = 200, Output = new System.Text.Json.Nodes.JsonObject { ["ok"] = true } };
+
+    public DurableTaskClient Client => host.Client;
+
+    public static async Task<InterpreterHost> StartAsync()
+    {
+        InterpreterHost? self = null;
+        DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(tasks =>
+        {
+            tasks.AddOrchestrator<WorkflowOrchestrator>();
+            tasks.AddActivityFunc<LlmStepRequest, StepOutcome>(nameof(LlmStepActivity), (_, request) =>
+            {
+                self!.LlmCalls.Enqueue(request);
+                return self.Llm(request);
+            });
+            tasks.AddActivityFunc<ToolStepRequest, StepOutcome>(nameof(ToolStepActivity), (_, request) =>
+            {
+                self!.ToolCalls.Enqueue(request);
+                return self.Tool(request);
+            });
+            tasks.AddActivityFunc<ApprovalNotice, bool>(nameof(NotifyApproversActivity), (_, notice) =>
+            {
+                self!.Notices.Enqueue(notice);
+                return true;
+            });
+        });
+        self = new InterpreterHost(host);
+        return self;
+    }
+
+    public Task<string> StartAsync(WorkflowRunRequest request) =>
+        Client.ScheduleNewOrchestrationInstanceAsync(nameof(WorkflowOrchestrator), request);
+
+    public async Task<OrchestrationMetadata> RunToCompletionAsync(WorkflowRunRequest request)
+    {
+        string id = await StartAsync(request);
+        return await WaitAsync(id);
+    }
+
+    public async Task<OrchestrationMetadata> WaitAsync(string instanceId)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        return await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
+    }
+
+    /// <summary>Waits until the run's custom status satisfies <paramref name="condition"/>.</summary>
+    public async Task<RunStatus> WaitForStatusAsync(string instanceId, Func<RunStatus, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            OrchestrationMetadata? metadata = await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
+            if (metadata?.ReadCustomStatusAs<RunStatus>() is { } status && condition(status))
+            {
+                return status;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"run {instanceId} never reached the expected status");
+    }
+
+    public ValueTask DisposeAsync() => host.DisposeAsync();
+}

@@ -1,0 +1,47 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace StreamCanvas.Tests.Support;
+
+/// <summary>A real HTTP server on a loopback port whose behaviour the test scripts.</summary>
+public sealed class StubHttpServer : IAsyncDisposable
+{
+    readonly WebApplication app;
+
+    StubHttpServer(WebApplication app, int port)
+    {
+        this.app = app;
+        BaseUrl = $"http://127.0.0.1:{port}";
+    }
+
+    public string BaseUrl { get; }
+
+    public static async Task<StubHttpServer> StartAsync(Func<HttpContext, Task> handle)
+    {
+        int port = FreePort();
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        WebApplication app = builder.Build();
+        app.Run(context => handle(context));
+        await app.StartAsync();
+        return new StubHttpServer(app, port);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

@@ -1,0 +1,27 @@
+using StreamCanvas.Definitions;
+using StreamCanvas.Orchestration;
+using System.Text.Json.Nodes;
+
+namespace StreamCanvas.Tests.Support;
+
+/// <summary>Builds definitions from JSON written in the test, through the same loader the hosts use.</summary>
+public static class TestDefinitions
+{
+    public static LoadedWorkflow Load(string json, string file = "test.json") => DefinitionLoader.Load(file, json);
+
+    /// <summary>A complete definition around the given steps and definition of done (JSON array texts).</summary>
+    public static string Workflow(string steps, string definitionOfDone = """[{ "name": "always", "condition": { "path": "input.topic", "exists": true } }]""", string name = "test-flow") => $$"""
+        {
+          "name": "{{name}}",
+          "version": "1.0.0",
+          "description": "test workflow",
+          "owner": { "team": "Tests", "contact": "tests@example.com" },
+          "inputSchema": { "type": "object", "properties": { "topic": { "type": "string" }, "score": { "type": "number" } } },
+          "steps": {{steps}},
+          "definitionOfDone": {{definitionOfDone}}
+        }
+        """;
+
+    public static WorkflowRunRequest Request(LoadedWorkflow workflow, string inputJson = """{ "topic": "durable" }""") =>
+        new(workflow.Definition, workflow.ContentHash, JsonNode.Parse(inputJson)!.AsObject());
+}
