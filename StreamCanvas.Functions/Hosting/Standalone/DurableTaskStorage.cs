@@ -29,6 +29,12 @@ public static class DurableTaskStorage
             // The provider backs off polling up to 30 s when idle; locally that makes events feel stuck.
             MaxQueuePollingInterval = TimeSpan.FromMilliseconds(durable.GetValue("MaxQueuePollingIntervalMilliseconds", 1000)),
             PartitionCount = durable.GetValue("PartitionCount", 4),
+            // A host that dies holds its messages and leases until these run out; the defaults suit Azure.
+            WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(durable.GetValue("WorkItemVisibilityTimeoutSeconds", 300)),
+            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(durable.GetValue("ControlVisibilityTimeoutSeconds", 300)),
+            LeaseInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseIntervalSeconds", 30)),
+            LeaseRenewInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseRenewIntervalSeconds", 10)),
+            LeaseAcquireInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseAcquireIntervalSeconds", 10)),
             MaxConcurrentTaskActivityWorkItems = durable.GetValue("MaxConcurrentActivities", 10),
             MaxConcurrentTaskOrchestrationWorkItems = durable.GetValue("MaxConcurrentOrchestrations", 10),
             LoggerFactory = loggerFactory,

@@ -1,0 +1,40 @@
+using StreamCanvas.Hosting.Standalone;
+
+namespace StreamCanvas.Tests.Support;
+
+/// <summary>
+/// One real Azurite for the whole test run, on free ports with its data in a temporary folder. Tests isolate
+/// themselves with their own task hub names, so collections can share it and run in parallel.
+/// </summary>
+public static class SharedAzurite
+{
+    static readonly SemaphoreSlim Gate = new(1, 1);
+    static Azurite? instance;
+
+    public static async Task<Azurite> GetAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (instance is null)
+            {
+                string location = Path.Combine(Path.GetTempPath(), "streamcanvas-tests-azurite-" + Guid.NewGuid().ToString("N")[..8]);
+                instance = await Azurite.StartAsync(location, StubHttpServer.FreePort(), StubHttpServer.FreePort(), StubHttpServer.FreePort());
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    instance.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    try { Directory.Delete(location, recursive: true); } catch (IOException) { }
+                };
+            }
+
+            return instance;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>A task hub name of its own: letters and digits, starting with a letter.</summary>
+    public static string NewTaskHub(string prefix = "t") => prefix + Guid.NewGuid().ToString("N")[..12];
+}

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace StreamCanvas.Tests.Support;
+
+/// <summary>
+/// The app as `dotnet StreamCanvas.Functions.dll` runs it standalone: a separate process on real Azurite,
+/// which tests can kill (not a graceful stop) and start again on the same task hub.
+/// </summary>
+public sealed class StandaloneHostProcess : IAsyncDisposable
+{
+    readonly Dictionary<string, string> settings;
+    readonly StringBuilder output = new();
+    Process? process;
+
+    StandaloneHostProcess(Dictionary<string, string> settings, int port)
+    {
+        this.settings = settings;
+        Port = port;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public int Port { get; }
+    public HttpClient Http { get; }
+    public string Output { get { lock (output) { return output.ToString(); } } }
+
+    /// <summary>Starts the app on the shared Azurite with its own task hub; <paramref name="extra"/> overrides any setting.</summary>
+    public static async Task<StandaloneHostProcess> StartAsync(IDictionary<string, string>? extra = null, string? workflowsPath = null)
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        int port = StubHttpServer.FreePort();
+        var settings = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["TaskHubName"] = SharedAzurite.NewTaskHub(),
+            ["Standalone__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Standalone__StartAzurite"] = "false",
+            ["Workflows__Path"] = workflowsPath ?? RepoPaths.Workflows,
+            ["Approvals__SigningKey"] = "integration-test-signing-key",
+            ["Approvals__PublicBaseUrl"] = $"http://127.0.0.1:{port}",
+            ["Tools__Connections__customerDirectory__BaseUrl"] = $"http://127.0.0.1:{port}/api/samples",
+            ["Tools__Connections__cms__BaseUrl"] = $"http://127.0.0.1:{port}/api/samples",
+            ["DurableTask__MaxQueuePollingIntervalMilliseconds"] = "200",
+            ["DurableTask__WorkItemVisibilityTimeoutSeconds"] = "10",
+            ["DurableTask__ControlVisibilityTimeoutSeconds"] = "10",
+            ["DurableTask__LeaseIntervalSeconds"] = "10",
+            ["DurableTask__LeaseRenewIntervalSeconds"] = "3",
+            ["DurableTask__LeaseAcquireIntervalSeconds"] = "2",
+            ["DurableTask__PartitionCount"] = "2",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__StreamCanvas"] = "Information",
+        };
+        foreach ((string key, string value) in extra ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        var host = new StandaloneHostProcess(settings, port);
+        await host.StartProcessAsync();
+        return host;
+    }
+
+    /// <summary>Kills the process (no graceful shutdown) and starts a new one on the same settings and task hub.</summary>
+    public async Task RestartAsync()
+    {
+        Kill();
+        await StartProcessAsync();
+    }
+
+    public void Kill()
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
+        }
+    }
+
+    async Task StartProcessAsync()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(RepoPaths.AppOutput, "StreamCanvas.Functions.dll") },
+            WorkingDirectory = RepoPaths.AppOutput,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach ((string key, string value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"the host exited with {process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                using HttpResponseMessage response = await Http.GetAsync("api/workflows");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"the host did not answer within 90 s:\n{Output}");
+    }
+
+    public async Task<JsonObject> StartRunAsync(string workflow, object input, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/workflows/{workflow}/runs") { Content = JsonContent.Create(input) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        using HttpResponseMessage response = await Http.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"start returned {(int)response.StatusCode}: {body}");
+        }
+
+        return JsonNode.Parse(body)!.AsObject();
+    }
+
+    /// <summary>Polls the run's status URL until it is no longer running.</summary>
+    public async Task<JsonObject> WaitForRunAsync(string instanceId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        JsonObject? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await Http.GetFromJsonAsync<JsonObject>($"api/runs/{Uri.EscapeDataString(instanceId)}");
+                if (last?["runtimeStatus"]?.GetValue<string>() is "Completed" or "Failed" or "Terminated")
+                {
+                    return last;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // the host may be restarting
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"run {instanceId} did not finish; last status {last?.ToJsonString()}\n{Output}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        process?.Dispose();
+        Http.Dispose();
+        await Task.CompletedTask;
+    }
+}
