@@ -1,0 +1,154 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StreamCanvas.Activities;
+using StreamCanvas.Activities.Models;
+using StreamCanvas.Orchestration;
+using StreamCanvas.Tests.Support;
+
+namespace StreamCanvas.Tests.Activities;
+
+/// <summary>The llm step through the real OpenAI client against a local OpenAI-compatible stub server.</summary>
+public sealed class LlmStepActivityTests : IAsyncLifetime
+{
+    OpenAIStub stub = null!;
+
+    public async Task InitializeAsync() => stub = await OpenAIStub.StartAsync();
+
+    public async Task DisposeAsync() => await stub.DisposeAsync();
+
+    LlmStepActivity Activity(string provider = ModelProviders.OpenAICompatible, int maxRetries = 2)
+    {
+        var options = Options.Create(new ModelOptions
+        {
+            Provider = provider,
+            Endpoint = provider == ModelProviders.AzureOpenAI ? stub.AzureEndpoint : stub.BaseUrl,
+            ApiKey = "test-key",
+            DefaultModel = "gpt-test",
+            MaxRetries = maxRetries,
+            TimeoutSeconds = 10,
+        });
+        return new LlmStepActivity(new OpenAIChatModel(options), NullLogger<LlmStepActivity>.Instance);
+    }
+
+    static LlmStepRequest Request(string output = "text") =>
+        new(new StepIdentity("run-1", "wf", "draft", 1), "Write a haiku", "Be brief", null, 0.2, 50, output, null);
+
+    [Fact]
+    public async Task RunAsync_Completion_ReturnsTextModelAndTokenUsage()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Completion("An old silent pond", promptTokens: 21, completionTokens: 9, model: "gpt-test-2024"));
+
+        StepOutcome outcome = await Activity().RunAsync(Request(), CancellationToken.None);
+
+        Assert.True(outcome.Succeeded);
+        Assert.Equal("An old silent pond", outcome.Output!["text"]!.GetValue<string>());
+        Assert.Equal("gpt-test-2024", outcome.Model);
+        Assert.Equal(new TokenUsage(21, 9), outcome.Tokens);
+        Assert.True(outcome.DurationMilliseconds > 0);
+        (string path, var body) = Assert.Single(stub.Requests);
+        Assert.Equal("/v1/chat/completions", path);
+        Assert.Equal("gpt-test", body["model"]!.GetValue<string>());
+        Assert.Equal(50, body["max_completion_tokens"]?.GetValue<int>() ?? body["max_tokens"]!.GetValue<int>());
+        Assert.Equal("system", body["messages"]![0]!["role"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RunAsync_RateLimitedOnce_RetriesAndSucceeds()
+    {
+        stub.Enqueue(
+            OpenAIStub.Reply.Error(429, "slow down", new Dictionary<string, string> { ["retry-after-ms"] = "50" }),
+            OpenAIStub.Reply.Completion("done"));
+
+        StepOutcome outcome = await Activity().RunAsync(Request(), CancellationToken.None);
+
+        Assert.True(outcome.Succeeded);
+        Assert.Equal("done", outcome.Output!["text"]!.GetValue<string>());
+        Assert.Equal(2, stub.Requests.Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_ServerError_SurfacesModelErrorWithStepId()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Error(500, "the model fell over"));
+
+        StepOutcome outcome = await Activity(maxRetries: 0).RunAsync(Request(), CancellationToken.None);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Equal(FailureReasons.ModelError, outcome.Error!.Reason);
+        Assert.True(outcome.Error.Retryable);
+        Assert.Contains("step 'draft'", outcome.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("500", outcome.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_RateLimitedBeyondRetries_ReportsModelRateLimited()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Error(429, "quota", new Dictionary<string, string> { ["retry-after-ms"] = "10" }));
+
+        StepOutcome outcome = await Activity(maxRetries: 1).RunAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ModelRateLimited, outcome.Error!.Reason);
+        Assert.Equal(2, stub.Requests.Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_BadRequest_IsNotRetryable()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Error(400, "content filtered"));
+
+        StepOutcome outcome = await Activity().RunAsync(Request(), CancellationToken.None);
+
+        Assert.False(outcome.Error!.Retryable);
+        Assert.Single(stub.Requests);
+    }
+
+    [Fact]
+    public async Task RunAsync_JsonOutputInFences_ParsesTheObject()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Completion("```json\n{ \"priority\": \"urgent\" }\n```"));
+
+        StepOutcome outcome = await Activity().RunAsync(Request(output: "json"), CancellationToken.None);
+
+        Assert.Equal("urgent", outcome.Output!["priority"]!.GetValue<string>());
+        Assert.Equal("json_object", stub.Requests.Single().Body["response_format"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RunAsync_JsonOutputThatIsNotJson_ReportsOutputInvalid()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Completion("Sure! Here you go."));
+
+        StepOutcome outcome = await Activity().RunAsync(Request(output: "json"), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.OutputInvalid, outcome.Error!.Reason);
+        Assert.NotNull(outcome.Tokens);
+    }
+
+    [Fact]
+    public async Task RunAsync_AzureOpenAIProvider_CallsTheDeploymentRouteWithTheKey()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Completion("from azure"));
+
+        StepOutcome outcome = await Activity(ModelProviders.AzureOpenAI).RunAsync(Request(), CancellationToken.None);
+
+        Assert.Equal("from azure", outcome.Output!["text"]!.GetValue<string>());
+        Assert.Equal("/openai/deployments/gpt-test/chat/completions", stub.Requests.Single().Path);
+    }
+
+    [Fact]
+    public async Task OfflineModel_SameCall_GivesTheSameMarkedAnswer()
+    {
+        var offline = new LlmStepActivity(new OfflineChatModel(), NullLogger<LlmStepActivity>.Instance);
+        var schema = System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "object", "properties": { "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "label": { "enum": ["a", "b"] }, "note": { "type": "string" } } }""")!.AsObject();
+        LlmStepRequest request = Request(output: "json") with { OutputSchema = schema };
+
+        StepOutcome first = await offline.RunAsync(request, CancellationToken.None);
+        StepOutcome second = await offline.RunAsync(request, CancellationToken.None);
+
+        Assert.Equal(first.Output!.ToJsonString(), second.Output!.ToJsonString());
+        Assert.Equal(OfflineChatModel.ModelName, first.Model);
+        Assert.Equal(5, first.Output!["score"]!.GetValue<int>());
+        Assert.Contains(first.Output!["label"]!.GetValue<string>(), new[] { "a", "b" });
+        Assert.StartsWith(OfflineChatModel.Marker, first.Output!["note"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+}
