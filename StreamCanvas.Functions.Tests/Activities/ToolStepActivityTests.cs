@@ -1,0 +1,150 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using StreamCanvas.Activities;
+using StreamCanvas.Hosting;
+using StreamCanvas.Orchestration;
+using StreamCanvas.Tests.Support;
+
+namespace StreamCanvas.Tests.Activities;
+
+/// <summary>The tool step through the app's own resilient HttpClient registration against a local server.</summary>
+public sealed class ToolStepActivityTests : IAsyncLifetime
+{
+    StubHttpServer server = null!;
+    int calls;
+    Func<HttpContext, Task> respond = context => context.Response.WriteAsJsonAsync(new { ok = true });
+
+    public async Task InitializeAsync() => server = await StubHttpServer.StartAsync(context =>
+    {
+        Interlocked.Increment(ref calls);
+        return respond(context);
+    });
+
+    public async Task DisposeAsync() => await server.DisposeAsync();
+
+    ToolStepActivity Activity()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tools:Connections:crm:BaseUrl"] = server.BaseUrl + "/api",
+            ["Tools:Connections:crm:Headers:x-api-key"] = "secret",
+            ["Tools:AttemptTimeoutSeconds"] = "2",
+            ["Tools:DefaultTimeoutSeconds"] = "5",
+            ["Workflows:Path"] = RepoPaths.Workflows,
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddStreamCanvas(configuration);
+        return services.BuildServiceProvider().GetRequiredService<ToolStepActivity>();
+    }
+
+    static ToolStepRequest Request(string path = "/customers/42", string method = "GET", JsonNode? body = null, IReadOnlyList<int>? expect = null, int? timeout = null) =>
+        new(new StepIdentity("run-1", "wf", "lookup", 1), "crm", method, path, body, expect ?? [], timeout);
+
+    [Fact]
+    public async Task RunAsync_Success_ReturnsJsonBodyAndStatusWithConnectionHeaders()
+    {
+        string? apiKey = null;
+        string? path = null;
+        respond = context =>
+        {
+            apiKey = context.Request.Headers["x-api-key"];
+            path = context.Request.Path;
+            return context.Response.WriteAsJsonAsync(new { id = "42", plan = "team" });
+        };
+
+        StepOutcome outcome = await Activity().RunAsync(Request(), CancellationToken.None);
+
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(200, outcome.Status);
+        Assert.Equal("team", outcome.Output!["plan"]!.GetValue<string>());
+        Assert.Equal("secret", apiKey);
+        Assert.Equal("/api/customers/42", path);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnknownConnection_IsRefusedWithoutACall()
+    {
+        StepOutcome outcome = await Activity().RunAsync(Request() with { Connection = "elsewhere" }, CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ToolNotAllowed, outcome.Error!.Reason);
+        Assert.False(outcome.Error.Retryable);
+        Assert.Equal(0, calls);
+    }
+
+    [Fact]
+    public async Task RunAsync_PathEscapingTheBaseUrl_IsRefused()
+    {
+        StepOutcome outcome = await Activity().RunAsync(Request(path: "/../admin"), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ToolNotAllowed, outcome.Error!.Reason);
+        Assert.Equal(0, calls);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnexpectedClientError_IsAToolErrorNotRetried()
+    {
+        respond = context => { context.Response.StatusCode = 404; return context.Response.WriteAsync("no such customer"); };
+
+        StepOutcome outcome = await Activity().RunAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ToolError, outcome.Error!.Reason);
+        Assert.False(outcome.Error.Retryable);
+        Assert.Equal(404, outcome.Status);
+        Assert.Contains("step 'lookup'", outcome.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public async Task RunAsync_TransientServerErrorOnGet_IsRetriedByTheHttpPipeline()
+    {
+        respond = context =>
+        {
+            if (calls < 3)
+            {
+                context.Response.StatusCode = 503;
+                return Task.CompletedTask;
+            }
+
+            return context.Response.WriteAsJsonAsync(new { ok = true });
+        };
+
+        StepOutcome outcome = await Activity().RunAsync(Request(), CancellationToken.None);
+
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public async Task RunAsync_TransientServerErrorOnPost_IsLeftToTheStepRetryPolicy()
+    {
+        respond = context => { context.Response.StatusCode = 503; return Task.CompletedTask; };
+
+        StepOutcome outcome = await Activity().RunAsync(Request(method: "POST", body: new JsonObject { ["a"] = 1 }), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ToolError, outcome.Error!.Reason);
+        Assert.True(outcome.Error.Retryable);
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public async Task RunAsync_ExpectedStatusList_AcceptsOnlyThoseStatuses()
+    {
+        respond = context => { context.Response.StatusCode = 200; return Task.CompletedTask; };
+
+        StepOutcome outcome = await Activity().RunAsync(Request(expect: [201]), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ToolError, outcome.Error!.Reason);
+    }
+
+    [Fact]
+    public async Task RunAsync_SlowTool_TimesOutAsToolTimeout()
+    {
+        respond = async context => await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
+
+        StepOutcome outcome = await Activity().RunAsync(Request(timeout: 1), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ToolTimeout, outcome.Error!.Reason);
+        Assert.True(outcome.Error.Retryable);
+    }
+}
