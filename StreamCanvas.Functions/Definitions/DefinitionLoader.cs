@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Json.Schema;
 
 namespace StreamCanvas.Definitions;
@@ -10,7 +11,7 @@ namespace StreamCanvas.Definitions;
 /// Reads workflows/*.json, checks each against workflow.schema.json and <see cref="DefinitionValidator"/>,
 /// and refuses to start on the first invalid file with a message naming the file, the path and the problem.
 /// </summary>
-public static class DefinitionLoader
+public static partial class DefinitionLoader
 {
     public const string SchemaFileName = "workflow.schema.json";
 
@@ -90,12 +91,28 @@ public static class DefinitionLoader
             return [];
         }
 
+        // An "if" that does not match is not an error, though the list output reports what it checked.
         return (results.Details ?? [])
-            .Where(d => d.Errors is { Count: > 0 })
-            .SelectMany(d => d.Errors!.Select(e => new DefinitionError(d.InstanceLocation.ToString(), e.Value)))
+            .Where(d => d.Errors is { Count: > 0 } && !d.EvaluationPath.ToString().Contains("/if", StringComparison.Ordinal))
+            .SelectMany(d => d.Errors!.SelectMany(e => Describe(d.InstanceLocation.ToString(), e.Key, e.Value)))
             .Distinct()
             .ToList();
     }
+
+    /// <summary>One error per missing property, so each names its own field; other messages as they are.</summary>
+    static IEnumerable<DefinitionError> Describe(string location, string keyword, string message)
+    {
+        Match missing = MissingProperties().Match(message);
+        if (keyword == "required" && missing.Success)
+        {
+            return missing.Groups[1].Value.Split(',').Select(name => new DefinitionError($"{location}/{name.Trim().Trim('"')}", "is required"));
+        }
+
+        return [new DefinitionError(location, message.Replace("\\u0022", "'", StringComparison.Ordinal))];
+    }
+
+    [GeneratedRegex(@"^Required properties \[(.*)\] are not present$")]
+    private static partial Regex MissingProperties();
 
     /// <summary>SHA-256 of the definition as the engine reads it, so formatting changes do not count as a new version.</summary>
     public static string ContentHash(WorkflowDefinition definition)
