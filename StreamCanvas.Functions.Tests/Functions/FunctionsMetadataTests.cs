@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Moq;
+using StreamCanvas.Activities;
+using StreamCanvas.Hosting;
+using StreamCanvas.Hosting.Standalone;
+using StreamCanvas.Orchestration;
+using StreamCanvas.Tests.Support;
+
+namespace StreamCanvas.Tests.Functions;
+
+/// <summary>
+/// The build's functions.metadata is what the Functions host loads: every function must be there with its
+/// binding, and the HTTP triggers must match the standalone routes one for one.
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    static readonly JsonArray Metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.AppOutput, "functions.metadata")))!.AsArray();
+
+    static JsonObject Function(string name) =>
+        Metadata.Select(f => f!.AsObject()).SingleOrDefault(f => f["name"]!.GetValue<string>() == name)
+        ?? throw new Xunit.Sdk.XunitException($"functions.metadata has no function '{name}'");
+
+    static JsonObject Trigger(JsonObject function) =>
+        function["bindings"]!.AsArray().Select(b => b!.AsObject()).Single(b => b["type"]!.GetValue<string>().EndsWith("Trigger", StringComparison.Ordinal));
+
+    [Fact]
+    public void Metadata_DurableFunctions_HaveTheirTriggers()
+    {
+        Assert.Equal("orchestrationTrigger", Trigger(Function(nameof(WorkflowOrchestrator)))["type"]!.GetValue<string>());
+        foreach (string activity in new[] { nameof(LlmStepActivity), nameof(ToolStepActivity), nameof(NotifyApproversActivity) })
+        {
+            Assert.Equal("activityTrigger", Trigger(Function(activity))["type"]!.GetValue<string>());
+        }
+    }
+
+    [Theory]
+    [InlineData("StartRun", "workflows/{name}/runs", "post", "Function")]
+    [InlineData("GetRun", "runs/{id}", "get", "Function")]
+    [InlineData("GetRunHistory", "runs/{id}/history", "get", "Function")]
+    [InlineData("TerminateRun", "runs/{id}/terminate", "post", "Function")]
+    [InlineData("ListWorkflows", "workflows", "get", "Function")]
+    public void Metadata_HttpTrigger_HasRouteMethodAndAuthLevel(string name, string route, string method, string authLevel)
+    {
+        JsonObject trigger = Trigger(Function(name));
+
+        Assert.Equal("httpTrigger", trigger["type"]!.GetValue<string>());
+        Assert.Equal(route, trigger["route"]!.GetValue<string>());
+        Assert.Equal([method], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Equal(authLevel, trigger["authLevel"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Metadata_HttpTriggersWithAClient_BindTheDurableClient()
+    {
+        foreach (string name in new[] { "StartRun", "GetRun", "GetRunHistory", "TerminateRun" })
+        {
+            Assert.Contains(Function(name)["bindings"]!.AsArray(), b => b!["type"]!.GetValue<string>() == "durableClient");
+        }
+    }
+
+    [Fact]
+    public void Metadata_HttpTriggers_MatchTheStandaloneRoutesOneForOne()
+    {
+        var functionRoutes = Metadata
+            .Select(f => Trigger(f!.AsObject()))
+            .Where(t => t["type"]!.GetValue<string>() == "httpTrigger")
+            .SelectMany(t => t["methods"]!.AsArray().Select(m => $"{m!.GetValue<string>().ToUpperInvariant()} /api/{t["route"]!.GetValue<string>()}"))
+            .Order()
+            .ToList();
+
+        Assert.Equal(functionRoutes, StandaloneRoutes().Order().ToList());
+    }
+
+    static IEnumerable<string> StandaloneRoutes()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [StreamCanvasServices.WorkflowsPathSetting] = RepoPaths.Workflows });
+        builder.Services.AddStreamCanvas(builder.Configuration);
+        builder.Services.AddSingleton(new Mock<DurableTaskClient>("test").Object);
+        WebApplication app = builder.Build();
+        app.MapStreamCanvasApi();
+        return ((IEndpointRouteBuilder)app).DataSources
+            .SelectMany(source => source.Endpoints)
+            .OfType<RouteEndpoint>()
+            .SelectMany(endpoint => endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods
+                .Select(method => $"{method} {endpoint.RoutePattern.RawText}"));
+    }
+}
