@@ -44,7 +44,7 @@ public sealed class DefinitionLoaderTests
         { """[ { "id": "a", "kind": "llm", "prompt": "p" }, { "id": "a", "kind": "llm", "prompt": "q" } ]""", "/steps/1/id", "duplicate step id 'a'" },
         { """[ { "id": "a", "kind": "llm", "prompt": "p", "next": "b" }, { "id": "b", "kind": "llm", "prompt": "q", "next": "a" } ]""", "/steps/", "cycle: a -> b -> a" },
         { """[ { "id": "a", "kind": "teleport" } ]""", "/steps/0/kind", "" },
-        { """[ { "id": "a", "kind": "llm" } ]""", "/steps/0", "prompt" },
+        { """[ { "id": "a", "kind": "llm" } ]""", "/steps/0/prompt", "is required" },
         { """[ { "id": "a", "kind": "tool", "connection": "c", "path": "no-slash" } ]""", "/steps/0/path", "" },
         { """[ { "id": "a", "kind": "condition", "branches": [ { "when": { "path": "input.topic" }, "goto": "end" } ], "else": "end" } ]""", "/steps/0/branches/0/when", "needs a test" },
         { """[ { "id": "a", "kind": "condition", "branches": [ { "when": { "path": "input.topic", "matches": "([" }, "goto": "end" } ], "else": "end" } ]""", "/steps/0/branches/0/when/matches", "regular expression" },
@@ -71,8 +71,8 @@ public sealed class DefinitionLoaderTests
 
         var error = Assert.Throws<WorkflowDefinitionException>(() => DefinitionLoader.Load("x.json", json));
 
-        Assert.Contains(error.Errors, e => e.Message.Contains("owner", StringComparison.Ordinal));
-        Assert.Contains(error.Errors, e => e.Pointer == "/colour" || e.Message.Contains("colour", StringComparison.Ordinal));
+        Assert.Contains(new DefinitionError("/owner", "is required"), error.Errors);
+        Assert.Contains(new DefinitionError("/colour", "is not a known property here"), error.Errors);
     }
 
     [Fact]

@@ -108,6 +108,11 @@ public static partial class DefinitionLoader
             return missing.Groups[1].Value.Split(',').Select(name => new DefinitionError($"{location}/{name.Trim().Trim('"')}", "is required"));
         }
 
+        if (message.Contains("false schema", StringComparison.Ordinal))
+        {
+            return [new DefinitionError(location, "is not a known property here")];
+        }
+
         return [new DefinitionError(location, message.Replace("\\u0022", "'", StringComparison.Ordinal))];
     }
 
