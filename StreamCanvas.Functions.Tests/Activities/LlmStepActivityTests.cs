@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Moq;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Orchestration;
@@ -11,6 +12,7 @@ namespace StreamCanvas.Tests.Activities;
 public sealed class LlmStepActivityTests : IAsyncLifetime
 {
     OpenAIStub stub = null!;
+    ITokenLedger ledger = Mock.Of<ITokenLedger>();
 
     public async Task InitializeAsync() => stub = await OpenAIStub.StartAsync();
 
@@ -27,7 +29,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
             MaxRetries = maxRetries,
             TimeoutSeconds = 10,
         });
-        return new LlmStepActivity(new OpenAIChatModel(options), NullLogger<LlmStepActivity>.Instance);
+        return new LlmStepActivity(new OpenAIChatModel(options), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
     }
 
     static LlmStepRequest Request(string output = "text") =>
@@ -138,7 +140,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
     [Fact]
     public async Task OfflineModel_SameCall_GivesTheSameMarkedAnswer()
     {
-        var offline = new LlmStepActivity(new OfflineChatModel(), NullLogger<LlmStepActivity>.Instance);
+        var offline = new LlmStepActivity(new OfflineChatModel(), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
         var schema = System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "object", "properties": { "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "label": { "enum": ["a", "b"] }, "note": { "type": "string" } } }""")!.AsObject();
         LlmStepRequest request = Request(output: "json") with { OutputSchema = schema };
 
@@ -150,5 +152,100 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         Assert.Equal(5, first.Output!["score"]!.GetValue<int>());
         Assert.Contains(first.Output!["label"]!.GetValue<string>(), new[] { "a", "b" });
         Assert.StartsWith(OfflineChatModel.Marker, first.Output!["note"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ServiceUnavailableWithResetHeader_IsRateLimitedWithTheWait()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Error(503, "busy", new Dictionary<string, string> { ["x-ratelimit-reset-requests"] = "1m30s" }));
+
+        StepOutcome outcome = await Activity(maxRetries: 0).RunAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ModelRateLimited, outcome.Error!.Reason);
+        Assert.Equal(90, outcome.Error.RetryAfterSeconds);
+    }
+
+    [Fact]
+    public async Task RunAsync_JsonNotMatchingOutputSchema_IsOutputInvalidWithFeedback()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Completion("{ \"priority\": \"whenever\" }"));
+        var schema = System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "object", "required": ["priority", "summary"], "properties": { "priority": { "enum": ["low", "high"] } } }""")!.AsObject();
+
+        StepOutcome outcome = await Activity().RunAsync(Request(output: "json") with { OutputSchema = schema }, CancellationToken.None);
+
+        Assert.Equal(FailureReasons.OutputInvalid, outcome.Error!.Reason);
+        Assert.True(outcome.Error.Retryable);
+        Assert.Contains("/summary is required", outcome.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("/priority", outcome.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_Feedback_IsGivenToTheModel()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Completion("fixed"));
+
+        await Activity().RunAsync(Request() with { Feedback = "too long" }, CancellationToken.None);
+
+        string prompt = stub.Requests.Single().Body["messages"]![1]!["content"]!.ToString();
+        Assert.Contains("Your previous answer was rejected: too long", prompt, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{ \"pass\": false, \"feedback\": \"cite a source\" }", "cite a source")]
+    [InlineData("{ \"pass\": true }", null)]
+    [InlineData("I think it is fine", "the grader did not answer { pass, feedback }")]
+    public async Task RunAsync_GraderRubric_SecondCallDecides(string verdict, string? expectedProblem)
+    {
+        stub.Enqueue(OpenAIStub.Reply.Completion("{ \"claim\": \"x\" }", 10, 5), OpenAIStub.Reply.Completion(verdict, 20, 3));
+
+        StepOutcome outcome = await Activity().RunAsync(
+            Request(output: "json") with { Rubric = new StreamCanvas.Definitions.Rubric { Prompt = "Is every claim sourced?" } }, CancellationToken.None);
+
+        Assert.Equal(expectedProblem, outcome.Error?.Message);
+        Assert.Equal(new TokenUsage(30, 8), outcome.Tokens);
+        Assert.Contains("Is every claim sourced?", stub.Requests.Last().Body["messages"]![1]!["content"]!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_RubricRuleFails_IsOutputInvalidWithTheRuleFeedback()
+    {
+        stub.Enqueue(OpenAIStub.Reply.Completion("{ \"score\": 2 }"));
+        var rule = new StreamCanvas.Definitions.Condition { Path = "output.score", AtLeast = 4 };
+
+        StepOutcome outcome = await Activity().RunAsync(
+            Request(output: "json") with { Rubric = new StreamCanvas.Definitions.Rubric { Rule = rule, Feedback = "score must be at least 4" } }, CancellationToken.None);
+
+        Assert.Equal(FailureReasons.OutputInvalid, outcome.Error!.Reason);
+        Assert.Equal("score must be at least 4", outcome.Error.Message);
+    }
+
+    [Fact]
+    public async Task RunAsync_DailyBudget_RefusesTheCallThatWouldExceedIt()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        ledger = new TableTokenLedger(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString));
+        string workflow = "budget-" + Guid.NewGuid().ToString("N")[..8];
+        stub.Enqueue(OpenAIStub.Reply.Completion("one", promptTokens: 40, completionTokens: 10));
+        LlmStepRequest request = Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyTokenBudget = 100 };
+
+        StepOutcome first = await Activity().RunAsync(request, CancellationToken.None);
+        long afterFirst = await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
+        StepOutcome second = await Activity().RunAsync(request, CancellationToken.None);
+
+        Assert.True(first.Succeeded);
+        Assert.Equal(50, afterFirst);
+        Assert.Equal(FailureReasons.BudgetExceeded, second.Error!.Reason);
+        Assert.False(second.Error.Retryable);
+        Assert.Single(stub.Requests);
+    }
+
+    [Theory]
+    [InlineData("1s", 1)]
+    [InlineData("6m0s", 360)]
+    [InlineData("250ms", 0.25)]
+    [InlineData("1h2m3.5s", 3723.5)]
+    public void ParseGoDuration_RateLimitResetFormats_AreRead(string text, double seconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(seconds), RetryAfter.ParseGoDuration(text));
     }
 }

@@ -8,13 +8,28 @@ using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Activities;
 
-/// <summary>Runs an llm step: one model call, its usage and latency recorded, its output parsed.</summary>
-public sealed partial class LlmStepActivity(IChatModel model, ILogger<LlmStepActivity> logger)
+/// <summary>
+/// Runs an llm step: checks the workflow's daily token budget, calls the model, records usage and latency,
+/// parses the output and validates it (schema, rubric) so a bad answer comes back with feedback to fix.
+/// </summary>
+public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledger, TimeProvider clock, ILogger<LlmStepActivity> logger)
 {
     public async Task<StepOutcome> RunAsync(LlmStepRequest request, CancellationToken cancellationToken)
     {
+        StepIdentity step = request.Step;
         bool json = request.Output == LlmOutputFormats.Json;
-        var call = new ChatCall(request.System, request.Prompt, request.Model, request.Temperature, request.MaxTokens, json, request.OutputSchema);
+        string prompt = request.Feedback is null
+            ? request.Prompt
+            : $"{request.Prompt}\n\nYour previous answer was rejected: {request.Feedback}\nAnswer again and fix that.";
+        int reserved = TokenEstimate.ForCall(request.System, prompt, request.MaxTokens);
+        DateOnly day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        if (request.DailyTokenBudget is int dailyLimit && !await ledger.TryReserveAsync(step.Workflow, day, reserved, dailyLimit, cancellationToken))
+        {
+            return StepOutcome.Failure(FailureReasons.BudgetExceeded,
+                $"step '{step.StepId}': the workflow's daily budget of {dailyLimit} tokens would be exceeded (this call may use {reserved})", retryable: false);
+        }
+
+        var call = new ChatCall(request.System, prompt, request.Model, request.Temperature, request.MaxTokens, json, request.OutputSchema);
         long started = Stopwatch.GetTimestamp();
         ChatReply reply;
         try
@@ -23,23 +38,79 @@ public sealed partial class LlmStepActivity(IChatModel model, ILogger<LlmStepAct
         }
         catch (ModelCallException ex)
         {
-            LogModelFailed(request.Step.InstanceId, request.Step.StepId, request.Step.Attempt, ex.Reason, ex.Message);
-            return StepOutcome.Failure(ex.Reason, $"step '{request.Step.StepId}': {ex.Message}", ex.Retryable)
-                with { DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds };
+            await SettleAsync(request, day, reserved, used: 0, cancellationToken);
+            LogModelFailed(step.InstanceId, step.StepId, step.Attempt, ex.Reason, ex.Message);
+            return new StepOutcome
+            {
+                Error = new StepError(ex.Reason, $"step '{step.StepId}': {ex.Message}", ex.Retryable) { RetryAfterSeconds = ex.RetryAfter?.TotalSeconds },
+                DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            };
         }
 
-        double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var tokens = new TokenUsage(reply.PromptTokens, reply.CompletionTokens);
-        LogModelCalled(request.Step.InstanceId, request.Step.StepId, reply.Model, tokens.Prompt, tokens.Completion, elapsed);
-
+        LogModelCalled(step.InstanceId, step.StepId, reply.Model, tokens.Prompt, tokens.Completion, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         JsonNode? output = json ? ParseJson(reply.Text) : new JsonObject { ["text"] = reply.Text };
-        if (output is null)
+        string? problem = output is null ? "the answer was not a JSON object" : OutputSchemaProblems(request.OutputSchema, output);
+        if (problem is null && output is not null && request.Rubric is { } rubric)
         {
-            return StepOutcome.Failure(FailureReasons.OutputInvalid, $"step '{request.Step.StepId}': the model did not return a JSON object", retryable: true)
-                with { Model = reply.Model, Tokens = tokens, DurationMilliseconds = elapsed };
+            (problem, TokenUsage grading) = await GradeAsync(rubric, output, cancellationToken);
+            tokens = new TokenUsage(tokens.Prompt + grading.Prompt, tokens.Completion + grading.Completion);
+        }
+
+        await SettleAsync(request, day, reserved, tokens.Total, cancellationToken);
+        double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (problem is not null)
+        {
+            return StepOutcome.Failure(FailureReasons.OutputInvalid, problem, retryable: true)
+                with { Model = reply.Model, Tokens = tokens, DurationMilliseconds = elapsed, Output = output };
         }
 
         return new StepOutcome { Output = output, Model = reply.Model, Tokens = tokens, DurationMilliseconds = elapsed };
+    }
+
+    /// <summary>Replaces the reservation by what the call really used.</summary>
+    Task SettleAsync(LlmStepRequest request, DateOnly day, int reserved, int used, CancellationToken cancellationToken) =>
+        request.DailyTokenBudget is null || used == reserved
+            ? Task.CompletedTask
+            : ledger.AdjustAsync(request.Step.Workflow, day, used - reserved, cancellationToken);
+
+    static string? OutputSchemaProblems(JsonObject? schema, JsonNode output)
+    {
+        if (schema is null)
+        {
+            return null;
+        }
+
+        var compiled = Json.Schema.JsonSchema.FromText(schema.ToJsonString(), new Json.Schema.BuildOptions { SchemaRegistry = new Json.Schema.SchemaRegistry() });
+        var errors = DefinitionLoader.SchemaErrors(compiled, output);
+        return errors.Count == 0 ? null : "the JSON does not match the required schema: " + string.Join("; ", errors.Select(e => $"{(e.Pointer.Length == 0 ? "/" : e.Pointer)} {e.Message}"));
+    }
+
+    /// <summary>A rule over { "output": ... }, or a second model call that answers { pass, feedback }.</summary>
+    async Task<(string? Problem, TokenUsage Tokens)> GradeAsync(Rubric rubric, JsonNode output, CancellationToken cancellationToken)
+    {
+        if (rubric.Rule is { } rule && !Orchestration.ConditionEvaluator.Evaluate(rule, new JsonObject { ["output"] = output.DeepClone() }))
+        {
+            return (rubric.Feedback ?? "the answer does not meet the rubric", new TokenUsage(0, 0));
+        }
+
+        if (rubric.Prompt is null)
+        {
+            return (null, new TokenUsage(0, 0));
+        }
+
+        var grading = new ChatCall(
+            "You grade answers. Reply with JSON only: { \"pass\": true|false, \"feedback\": \"what to fix\" }.",
+            $"{rubric.Prompt}\n\nAnswer to grade:\n{output.ToJsonString()}",
+            rubric.Model, 0, 300, JsonOutput: true, OutputSchema: null);
+        ChatReply verdict = await model.CompleteAsync(grading, cancellationToken);
+        JsonNode? parsed = ParseJson(verdict.Text);
+
+        // Fail closed: an unreadable verdict does not let an ungraded answer through.
+        string? feedback = parsed?["pass"] is JsonValue value && value.TryGetValue(out bool passed)
+            ? passed ? null : parsed["feedback"]?.ToString() ?? "the grader rejected the answer"
+            : "the grader did not answer { pass, feedback }";
+        return (feedback, new TokenUsage(verdict.PromptTokens, verdict.CompletionTokens));
     }
 
     /// <summary>Parses the model's JSON, tolerating the ```json fences chat models like to add.</summary>

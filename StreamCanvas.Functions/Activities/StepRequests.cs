@@ -14,7 +14,16 @@ public sealed record LlmStepRequest(
     double? Temperature,
     int? MaxTokens,
     string Output,
-    JsonObject? OutputSchema);
+    JsonObject? OutputSchema)
+{
+    /// <summary>What the validator said about the previous attempt's output, for the model to fix.</summary>
+    public string? Feedback { get; init; }
+
+    public Definitions.Rubric? Rubric { get; init; }
+
+    /// <summary>The workflow's tokens-per-day budget, enforced across all runs and hosts.</summary>
+    public int? DailyTokenBudget { get; init; }
+}
 
 /// <summary>A tool step with its path and body already rendered by the orchestrator.</summary>
 public sealed record ToolStepRequest(

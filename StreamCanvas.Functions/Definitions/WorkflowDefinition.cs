@@ -19,6 +19,9 @@ public sealed record WorkflowDefinition
     /// <summary>Conditions on the final state that decide whether a completed run succeeded.</summary>
     public IReadOnlyList<DoneCriterion> DefinitionOfDone { get; init; } = [];
 
+    /// <summary>Token limits for a run and for all runs of this workflow in a UTC day.</summary>
+    public TokenBudgets? Budgets { get; init; }
+
     public WorkflowStep? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
 
     /// <summary>The step a run continues with after <paramref name="step"/> succeeds, or null at the end.</summary>
@@ -33,6 +36,8 @@ public sealed record WorkflowDefinition
         return index + 1 < Steps.Count ? Steps[index + 1].Id : null;
     }
 }
+
+public sealed record TokenBudgets(int? RunTokens = null, int? DailyTokens = null);
 
 /// <summary>Who answers for a workflow in production.</summary>
 public sealed record WorkflowOwner(string Team, string Contact);

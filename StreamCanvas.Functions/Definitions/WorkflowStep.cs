@@ -57,12 +57,42 @@ public sealed record LlmStep : WorkflowStep
     /// <summary>For JSON output: the shape the model is asked for (and the offline model fills).</summary>
     public JsonObject? OutputSchema { get; init; }
 
+    /// <summary>Most tokens (prompt + completion) one call of this step may use; checked before calling.</summary>
+    public int? TokenBudget { get; init; }
+
+    /// <summary>How the output is checked (schema, rubric) and how often the model may try again with feedback.</summary>
+    public OutputValidation? Validation { get; init; }
+
 }
 
 public static class LlmOutputFormats
 {
     public const string Text = "text";
     public const string Json = "json";
+}
+
+/// <summary>
+/// Output checks for an llm step: the <see cref="LlmStep.OutputSchema"/> (JSON output) and an optional rubric.
+/// A failing output is retried with the validator's feedback up to <see cref="MaxAttempts"/> times, then the
+/// step fails with output-invalid (its onFailure can route to an approval gate).
+/// </summary>
+public sealed record OutputValidation
+{
+    public int MaxAttempts { get; init; } = 2;
+    public Rubric? Rubric { get; init; }
+}
+
+/// <summary>A deterministic rule (a condition over { "output": ... }) or a second model call that grades the output.</summary>
+public sealed record Rubric
+{
+    public Condition? Rule { get; init; }
+
+    /// <summary>Grading prompt; the output is appended. The grader answers { "pass": bool, "feedback": string }.</summary>
+    public string? Prompt { get; init; }
+    public string? Model { get; init; }
+
+    /// <summary>Said to the model when the rule fails.</summary>
+    public string? Feedback { get; init; }
 }
 
 /// <summary>An HTTP call to a named, allow-listed connection.</summary>

@@ -32,6 +32,8 @@ public static class StreamCanvasServices
                 string other => throw new InvalidOperationException($"Model:Provider '{other}' is not one of offline, azure-openai, openai-compatible."),
             });
 
+        services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
+
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
         services.AddHttpClient(ToolOptions.HttpClientName)
             .AddStandardResilienceHandler()

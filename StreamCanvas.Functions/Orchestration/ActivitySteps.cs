@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask;
 using StreamCanvas.Activities;
+using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Orchestration;
@@ -12,11 +13,22 @@ internal static class ActivitySteps
     public static async Task<string?> RunAsync(TaskOrchestrationContext context, RunState run, WorkflowStep step)
     {
         StepRetryPolicy policy = step.Retry ?? StepRetryPolicy.None;
+        int? validationAttempts = (step as LlmStep)?.Validation?.MaxAttempts;
         DateTime startedAt = context.CurrentUtcDateTime;
-        StepOutcome outcome = await CallStepActivityAsync(context, run, step, attempt: 1);
+        StepOutcome outcome = await CallStepActivityAsync(context, run, step, attempt: 1, feedback: null, spent: null);
+        TokenUsage? spent = outcome.Tokens;
         int attempt = 1;
-        for (; attempt < policy.MaxAttempts && !outcome.Succeeded && outcome.Error!.Retryable; attempt++)
+        int transientTries = 1;
+        int validationTries = 1;
+        while (!outcome.Succeeded && outcome.Error!.Retryable)
         {
+            // A bad answer is retried at once with the validator's feedback; other failures after a durable
+            // backoff that honours the service's Retry-After, each within its own limit.
+            bool invalidOutput = outcome.Error.Reason == FailureReasons.OutputInvalid && validationAttempts is not null;
+            if (invalidOutput ? validationTries >= validationAttempts : transientTries >= policy.MaxAttempts)
+            {
+                break;
+            }
 
             run.Publish(context, new RunStatus
             {
@@ -24,8 +36,21 @@ internal static class ActivitySteps
                 CurrentStep = step.Id, StepKind = step.Kind, Attempt = attempt + 1,
                 Failure = new RunFailure(step.Id, outcome.Error.Reason, outcome.Error.Message),
             });
-            await context.CreateTimer(policy.DelayBeforeAttempt(attempt + 1), CancellationToken.None);
-            outcome = await CallStepActivityAsync(context, run, step, attempt + 1);
+            if (invalidOutput)
+            {
+                validationTries++;
+            }
+            else
+            {
+                transientTries++;
+                TimeSpan delay = policy.DelayBeforeAttempt(transientTries);
+                TimeSpan asked = TimeSpan.FromSeconds(outcome.Error.RetryAfterSeconds ?? 0);
+                await context.CreateTimer(asked > delay ? asked : delay, CancellationToken.None);
+            }
+
+            string? feedback = outcome.Error.Reason == FailureReasons.OutputInvalid ? outcome.Error.Message : null;
+            outcome = await CallStepActivityAsync(context, run, step, ++attempt, feedback, spent);
+            spent = Add(spent, outcome.Tokens);
         }
 
         var record = new StepRecord
@@ -37,7 +62,7 @@ internal static class ActivitySteps
             CompletedAt = context.CurrentUtcDateTime,
             Attempts = attempt,
             Model = outcome.Model,
-            Tokens = outcome.Tokens,
+            Tokens = spent,
             ActivityMilliseconds = outcome.DurationMilliseconds,
             Error = outcome.Error,
         };
@@ -77,18 +102,14 @@ internal static class ActivitySteps
         return null;
     }
 
-    static async Task<StepOutcome> CallStepActivityAsync(TaskOrchestrationContext context, RunState run, WorkflowStep step, int attempt)
+    static async Task<StepOutcome> CallStepActivityAsync(TaskOrchestrationContext context, RunState run, WorkflowStep step, int attempt, string? feedback, TokenUsage? spent)
     {
         var identity = new StepIdentity(context.InstanceId, run.Definition.Name, step.Id, attempt);
         try
         {
             return step switch
             {
-                LlmStep llm => await context.CallActivityAsync<StepOutcome>(nameof(LlmStepActivity), new LlmStepRequest(
-                    identity,
-                    Template.Render(llm.Prompt, run.Data),
-                    llm.System is null ? null : Template.Render(llm.System, run.Data),
-                    llm.Model, llm.Temperature, llm.MaxTokens, llm.Output, llm.OutputSchema)),
+                LlmStep llm => await CallLlmAsync(context, run, llm, identity, feedback, spent?.Total ?? 0),
                 ToolStep tool => await context.CallActivityAsync<StepOutcome>(nameof(ToolStepActivity), new ToolStepRequest(
                     identity,
                     tool.Connection,
@@ -106,4 +127,33 @@ internal static class ActivitySteps
             return StepOutcome.Failure(FailureReasons.ActivityError, ex.FailureDetails.ErrorMessage, retryable: true);
         }
     }
+
+    /// <summary>Checks the step and run token budgets before the model is called; over budget, it is not called.</summary>
+    static async Task<StepOutcome> CallLlmAsync(TaskOrchestrationContext context, RunState run, LlmStep llm, StepIdentity identity, string? feedback, int spentByEarlierAttempts)
+    {
+        string prompt = Template.Render(llm.Prompt, run.Data);
+        string? system = llm.System is null ? null : Template.Render(llm.System, run.Data);
+        int mostTokens = TokenEstimate.ForCall(system, prompt + feedback, llm.MaxTokens);
+        if (llm.TokenBudget is int stepBudget && mostTokens > stepBudget)
+        {
+            return StepOutcome.Failure(FailureReasons.BudgetExceeded, $"step '{llm.Id}' may use {mostTokens} tokens; its budget is {stepBudget}", retryable: false);
+        }
+
+        int used = run.Totals().TotalTokens + spentByEarlierAttempts;
+        if (run.Definition.Budgets?.RunTokens is int runBudget && used + mostTokens > runBudget)
+        {
+            return StepOutcome.Failure(FailureReasons.BudgetExceeded, $"step '{llm.Id}' may use {mostTokens} tokens; the run has used {used} of its {runBudget}", retryable: false);
+        }
+
+        var request = new LlmStepRequest(identity, prompt, system, llm.Model, llm.Temperature, llm.MaxTokens, llm.Output, llm.OutputSchema)
+        {
+            Feedback = feedback,
+            Rubric = llm.Validation?.Rubric,
+            DailyTokenBudget = run.Definition.Budgets?.DailyTokens,
+        };
+        return await context.CallActivityAsync<StepOutcome>(nameof(LlmStepActivity), request);
+    }
+
+    static TokenUsage? Add(TokenUsage? a, TokenUsage? b) =>
+        a is null ? b : b is null ? a : new TokenUsage(a.Prompt + b.Prompt, a.Completion + b.Completion);
 }

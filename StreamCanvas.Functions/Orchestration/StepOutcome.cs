@@ -22,7 +22,11 @@ public sealed record StepOutcome
 }
 
 /// <summary>A failure with its reason class (see <see cref="FailureReasons"/>) and whether trying again can help.</summary>
-public sealed record StepError(string Reason, string Message, bool Retryable);
+public sealed record StepError(string Reason, string Message, bool Retryable)
+{
+    /// <summary>How long the service asked us to wait (Retry-After and rate-limit reset headers).</summary>
+    public double? RetryAfterSeconds { get; init; }
+}
 
 public sealed record TokenUsage(int Prompt, int Completion)
 {
@@ -43,4 +47,5 @@ public static class FailureReasons
     public const string ApprovalRejected = "approval-rejected";
     public const string StepLimit = "step-limit";
     public const string Validation = "validation";
+    public const string BudgetExceeded = "budget-exceeded";
 }

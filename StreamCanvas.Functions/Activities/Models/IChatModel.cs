@@ -14,9 +14,11 @@ public sealed record ChatCall(string? System, string Prompt, string? Model, doub
 public sealed record ChatReply(string Text, string Model, int PromptTokens, int CompletionTokens, string? FinishReason);
 
 /// <summary>A model call that failed with a reason class; <see cref="Retryable"/> says whether another try can help.</summary>
-public sealed class ModelCallException(string reason, string message, bool retryable, int? status = null, Exception? inner = null)
+public sealed class ModelCallException(string reason, string message, bool retryable, int? status = null, Exception? inner = null, TimeSpan? retryAfter = null)
     : Exception(message, inner)
 {
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
     public string Reason { get; } = reason;
     public bool Retryable { get; } = retryable;
     public int? Status { get; } = status;

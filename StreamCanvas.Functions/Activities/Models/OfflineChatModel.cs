@@ -78,5 +78,5 @@ public sealed class OfflineChatModel : IChatModel
     static ulong Hash(string text) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(text));
 
     /// <summary>Roughly four characters a token, as the OpenAI tokenizers average for English.</summary>
-    static int EstimateTokens(string text) => Math.Max(1, (text.Length + 3) / 4);
+    static int EstimateTokens(string text) => TokenEstimate.ForText(text);
 }

@@ -80,7 +80,7 @@ public sealed class OpenAIChatModel : IChatModel
         string detail = $"model returned HTTP {ex.Status}: {Shorten(ex.Message)}";
         return ex.Status switch
         {
-            429 => new ModelCallException(FailureReasons.ModelRateLimited, detail, retryable: true, ex.Status, ex),
+            429 or 503 => new ModelCallException(FailureReasons.ModelRateLimited, detail, retryable: true, ex.Status, ex, RetryAfter.From(ex.GetRawResponse())),
             408 or >= 500 => new ModelCallException(FailureReasons.ModelError, detail, retryable: true, ex.Status, ex),
             _ => new ModelCallException(FailureReasons.ModelError, detail, retryable: false, ex.Status, ex),
         };

@@ -1,4 +1,3 @@
-using Azure.Identity;
 using DurableTask.AzureStorage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -11,12 +10,8 @@ namespace StreamCanvas.Hosting.Standalone;
 /// </summary>
 public static class DurableTaskStorage
 {
-    public const string ConnectionSetting = "AzureWebJobsStorage";
     public const string TaskHubSetting = "TaskHubName";
     public const string DefaultTaskHub = "StreamCanvas";
-
-    public static string ConnectionString(IConfiguration configuration) =>
-        configuration[ConnectionSetting] is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";
 
     public static AzureStorageOrchestrationService Create(IConfiguration configuration, ILoggerFactory loggerFactory)
     {
@@ -45,12 +40,11 @@ public static class DurableTaskStorage
     /// <summary>A connection string, or an identity-based connection (AzureWebJobsStorage__accountName) as in Azure.</summary>
     static StorageAccountClientProvider ClientProvider(IConfiguration configuration)
     {
-        if (configuration[$"{ConnectionSetting}:accountName"] is { Length: > 0 } account)
+        if (configuration[$"{StorageClients.ConnectionSetting}:accountName"] is { Length: > 0 } account)
         {
-            var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = configuration[$"{ConnectionSetting}:clientId"] });
-            return new StorageAccountClientProvider(account, credential);
+            return new StorageAccountClientProvider(account, StorageClients.Credential(configuration));
         }
 
-        return new StorageAccountClientProvider(ConnectionString(configuration));
+        return new StorageAccountClientProvider(StorageClients.ConnectionString(configuration));
     }
 }

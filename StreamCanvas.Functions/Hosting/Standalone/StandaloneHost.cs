@@ -86,7 +86,7 @@ public static partial class StandaloneHost
 
     static async Task<Azurite?> EnsureAzuriteAsync(IConfiguration configuration, StandaloneOptions options)
     {
-        if (!options.StartAzurite || !Azurite.IsDevelopmentStorage(DurableTaskStorage.ConnectionString(configuration)) || await Azurite.IsListeningAsync(10000))
+        if (!options.StartAzurite || !Azurite.IsDevelopmentStorage(StorageClients.ConnectionString(configuration)) || await Azurite.IsListeningAsync(10000))
         {
             return null;
         }

@@ -1,0 +1,17 @@
+namespace StreamCanvas.Activities.Models;
+
+/// <summary>
+/// A tokenizer-free estimate (about four characters a token for English). Pure, so the orchestrator can check
+/// budgets before calling the model and get the same answer on replay.
+/// </summary>
+public static class TokenEstimate
+{
+    /// <summary>Completion allowance assumed for a step that sets no maxTokens.</summary>
+    public const int DefaultCompletionTokens = 1024;
+
+    public static int ForText(string? text) => string.IsNullOrEmpty(text) ? 0 : Math.Max(1, (text.Length + 3) / 4);
+
+    /// <summary>The most a call can use: its prompt, plus its completion cap.</summary>
+    public static int ForCall(string? system, string prompt, int? maxTokens) =>
+        ForText(system) + ForText(prompt) + (maxTokens ?? DefaultCompletionTokens);
+}

@@ -1,0 +1,25 @@
+using Azure.Data.Tables;
+using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+
+namespace StreamCanvas.Hosting;
+
+/// <summary>
+/// Clients for the app's own tables on the task hub's storage account (AzureWebJobsStorage): a connection
+/// string locally, an identity-based connection (AzureWebJobsStorage__accountName) in Azure.
+/// </summary>
+public static class StorageClients
+{
+    public const string ConnectionSetting = "AzureWebJobsStorage";
+
+    public static string ConnectionString(IConfiguration configuration) =>
+        configuration[ConnectionSetting] is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";
+
+    public static TableServiceClient Tables(IConfiguration configuration) =>
+        configuration[$"{ConnectionSetting}:accountName"] is { Length: > 0 } account
+            ? new TableServiceClient(new Uri($"https://{account}.table.core.windows.net"), Credential(configuration))
+            : new TableServiceClient(ConnectionString(configuration));
+
+    public static DefaultAzureCredential Credential(IConfiguration configuration) =>
+        new(new DefaultAzureCredentialOptions { ManagedIdentityClientId = configuration[$"{ConnectionSetting}:clientId"] });
+}
