@@ -19,6 +19,10 @@ public static class DurableTaskStorage
         var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = configuration[TaskHubSetting] is { Length: > 0 } hub ? hub : DefaultTaskHub,
+
+            // Partition leases are owned per worker id. The default (machine name) would make two hosts on one
+            // machine look like one owner; the port keeps them apart and stays the same across a restart.
+            WorkerId = durable["WorkerId"] is { Length: > 0 } worker ? worker : $"{Environment.MachineName}-{configuration["Standalone:Port"] ?? "7071"}",
             StorageAccountClientProvider = ClientProvider(configuration),
 
             // The provider backs off polling up to 30 s when idle; locally that makes events feel stuck.
