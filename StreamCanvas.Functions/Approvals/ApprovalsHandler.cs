@@ -111,7 +111,8 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
 
         DateTime now = clock.GetUtcNow().UtcDateTime;
         var pending = new List<PendingApproval>();
-        var query = new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running], FetchInputsAndOutputs = false };
+        // The gate lives in the custom status, which the client only reads along with inputs and outputs.
+        var query = new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running], FetchInputsAndOutputs = true };
         await foreach (OrchestrationMetadata run in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
             if (run.ReadCustomStatusAs<RunStatus>() is { State: RunStates.WaitingForApproval, Gate: { } gate } runStatus)
