@@ -264,4 +264,16 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
         Assert.Contains(ErrorsOf(result), e => field == "*" || e.Field == field);
         Assert.Empty(raised);
     }
+
+    [Fact]
+    public async Task ListAsync_UnsupportedStatus_Returns400NamingStatus()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.QueryString = QueryString.Create("status", "decided");
+
+        IResult result = await handler.ListAsync(context.Request, client.Object, CancellationToken.None);
+
+        Assert.Equal(StatusCodes.Status400BadRequest, StatusOf(result));
+        Assert.Equal("status", Assert.Single(ErrorsOf(result)).Field);
+    }
 }

@@ -168,4 +168,21 @@ public sealed class ApprovalGateTests : IAsyncLifetime
         Assert.Contains("ed@example.com", done.ReadCustomStatusAs<RunStatus>()!.Failure!.Message, StringComparison.Ordinal);
         Assert.Empty(host.ToolCalls);
     }
+
+    [Fact]
+    public async Task RunAsync_NotificationWebhookDown_GateStaysOpenAndRecordsTheFailedNotice()
+    {
+        host.Notify = _ => throw new HttpRequestException("chat webhook returned 503");
+        string id = await host.StartAsync(TestDefinitions.Request(Workflow()));
+        OpenGate gate = await OpenGateAsync(id, "review-1");
+
+        await RaiseAsync(id, gate, Decide(Decisions.Approve, "ed@example.com", gate));
+        OrchestrationMetadata done = await host.WaitAsync(id);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        GateNotification notice = Assert.Single(done.ReadOutputAs<WorkflowRunResult>()!.Steps[1].Approval!.Notifications);
+        Assert.False(notice.Delivered);
+        Assert.Contains("503", notice.Error, StringComparison.Ordinal);
+        Assert.Equal(3, host.Notices.Count);
+    }
 }
