@@ -31,6 +31,9 @@ public sealed class InterpreterHost : IAsyncDisposable
 
     public Func<ToolStepRequest, StepOutcome> Tool { get; set; } = _ => new StepOutcome { Status = 200, Output = new System.Text.Json.Nodes.JsonObject { ["ok"] = true } };
 
+    /// <summary>Whether a notice reached a webhook; throw to simulate a webhook that is down.</summary>
+    public Func<ApprovalNotice, bool> Notify { get; set; } = _ => true;
+
     public DurableTaskClient Client => host.Client;
 
     public static async Task<InterpreterHost> StartAsync()
@@ -52,7 +55,7 @@ public sealed class InterpreterHost : IAsyncDisposable
             tasks.AddActivityFunc<ApprovalNotice, bool>(nameof(NotifyApproversActivity), (_, notice) =>
             {
                 self!.Notices.Enqueue(notice);
-                return true;
+                return self.Notify(notice);
             });
         });
         self = new InterpreterHost(host);

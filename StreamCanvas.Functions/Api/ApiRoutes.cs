@@ -11,4 +11,6 @@ public static class ApiRoutes
     public const string Workflows = "workflows";
     public const string SampleCustomer = "samples/customers/{id}";
     public const string SampleArticles = "samples/articles";
+    public const string Approvals = "approvals";
+    public const string ApprovalDecision = "approvals/{instanceId}/{gateId}";
 }

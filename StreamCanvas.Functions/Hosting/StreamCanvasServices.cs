@@ -51,6 +51,8 @@ public static class StreamCanvasServices
 
         services.Configure<ApprovalOptions>(configuration.GetSection(ApprovalOptions.Section));
         services.AddSingleton<ApprovalTokens>();
+        services.AddSingleton(_ => ApprovalDecisionStore.Create(configuration));
+        services.AddSingleton<ApprovalsHandler>();
         services.AddHttpClient(NotifyApproversActivity.HttpClientName).AddStandardResilienceHandler();
 
         services.AddTransient<LlmStepActivity>();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask;
 using StreamCanvas.Activities;
@@ -9,6 +10,9 @@ namespace StreamCanvas.Orchestration;
 /// <summary>Part of the interpreter; every method runs inside the orchestrator and obeys its replay rules.</summary>
 internal static class ApprovalGate
 {
+    /// <summary>A failed chat webhook must not fail the run: retry briefly, then record it and keep waiting.</summary>
+    static readonly TaskOptions NotifyRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(2), backoffCoefficient: 2));
+
     /// <summary>
     /// Opens an approval gate and waits for its decision, level by level: each level races the decision event
     /// against its durable timer (and reminder timers); the losing timer is cancelled so the run never lingers.
@@ -16,12 +20,8 @@ internal static class ApprovalGate
     public static async Task<string?> RunAsync(TaskOrchestrationContext context, RunState run, ApprovalStep step)
     {
         int round = run.Timeline.Count(r => r.StepId == step.Id) + 1;
-        string gateId = ApprovalEvents.GateId(step.Id, round);
-        JsonObject snapshot = ApprovalSnapshot.Capture(step, run.Data);
-        string hash = ApprovalSnapshot.Hash(snapshot);
-        DateTime openedAt = context.CurrentUtcDateTime;
-        var escalations = new JsonArray();
-        Task<ApprovalDecision> decisionEvent = context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvents.ForGate(gateId));
+        var gate = new Gate(ApprovalEvents.GateId(step.Id, round), step, ApprovalSnapshot.Capture(step, run.Data), context.CurrentUtcDateTime);
+        gate.Listen(context);
 
         ApprovalDecision? decision = null;
         for (int index = 0; index < step.Escalation.Count && decision is null; index++)
@@ -33,52 +33,57 @@ internal static class ApprovalGate
             {
                 Workflow = run.Definition.Name, Version = run.Definition.Version, State = RunStates.WaitingForApproval,
                 CurrentStep = step.Id, StepKind = step.Kind,
-                Gate = new OpenGate(gateId, level.Name, index, openedAt, deadline, level.Approvers, hash),
+                Gate = new OpenGate(gate.Id, level.Name, index, gate.OpenedAt, deadline, level.Approvers, gate.Hash, level.Group, gate.Snapshot, step.Criteria),
             });
             if (index > 0)
             {
-                escalations.Add(new JsonObject { ["level"] = level.Name, ["at"] = levelOpened });
+                gate.Escalations.Add(new GateEscalation(level.Name, index, levelOpened));
             }
 
-            await NotifyAsync(context, run, step, gateId, index, index == 0 ? NoticeKinds.Opened : NoticeKinds.Escalated, deadline, snapshot, hash);
-            decision = await WaitForLevelAsync(context, run, step, gateId, index, levelOpened, deadline, snapshot, hash, decisionEvent);
+            await NotifyAsync(context, run, gate, index, index == 0 ? NoticeKinds.Opened : NoticeKinds.Escalated, deadline);
+            decision = await WaitForLevelAsync(context, run, gate, index, levelOpened, deadline);
         }
 
-        DateTime closedAt = context.CurrentUtcDateTime;
-        double waited = (closedAt - openedAt).TotalSeconds;
-        run.ApprovalWaitSeconds += waited;
+        return Close(context, run, gate, decision, round);
+    }
+
+    /// <summary>Records how the gate ended in the state and the timeline, and picks the next step.</summary>
+    static string? Close(TaskOrchestrationContext context, RunState run, Gate gate, ApprovalDecision? decision, int round)
+    {
+        ApprovalStep step = gate.Step;
+        DateTime decidedAt = context.CurrentUtcDateTime;
+        double latency = (decidedAt - gate.OpenedAt).TotalSeconds;
+        run.ApprovalWaitSeconds += latency;
         string outcome = decision?.Decision ?? step.OnTimeout switch
         {
             TimeoutActions.Approve => Decisions.Approve,
             TimeoutActions.Reject => Decisions.Reject,
-            _ => "timed-out",
+            _ => TimeoutOutcomes.TimedOut,
+        };
+        int levelIndex = decision?.Level ?? step.Escalation.Count - 1;
+        var approval = new ApprovalRecord
+        {
+            GateId = gate.Id, Decision = outcome, DecidedBy = decision?.Approver ?? TimeoutOutcomes.DecidedByTimeout,
+            Level = step.Escalation[levelIndex].Name, LevelIndex = levelIndex, Comment = decision?.Comment,
+            Criteria = decision?.Criteria ?? new Dictionary<string, bool>(), SnapshotHash = gate.Hash,
+            OpenedAt = gate.OpenedAt, DecidedAt = decidedAt, LatencySeconds = latency,
+            Escalations = gate.Escalations, Notifications = gate.Notifications, Ignored = gate.Ignored,
         };
 
-        var output = new JsonObject
-        {
-            ["gateId"] = gateId,
-            ["decision"] = outcome,
-            ["decidedBy"] = decision?.Approver ?? "timeout",
-            ["comment"] = decision?.Comment,
-            ["level"] = decision is null ? step.Escalation[^1].Name : step.Escalation[decision.Level].Name,
-            ["criteria"] = decision is null ? null : JsonSerializerNode(decision.Criteria),
-            ["snapshot"] = snapshot,
-            ["snapshotHash"] = hash,
-            ["openedAt"] = openedAt,
-            ["decidedAt"] = closedAt,
-            ["waitSeconds"] = waited,
-            ["escalations"] = escalations,
-        };
+        JsonObject output = JsonSerializer.SerializeToNode(approval, JsonSerializerOptions.Web)!.AsObject();
+        output["snapshot"] = gate.Snapshot.DeepClone();
         run.SetStep(step.Id, new JsonObject { ["output"] = output, ["attempts"] = round });
         var record = new StepRecord
         {
-            StepId = step.Id, Kind = step.Kind, StartedAt = openedAt, CompletedAt = closedAt, Attempts = round,
-            Status = outcome == Decisions.Approve ? StepStatuses.Succeeded : StepStatuses.Failed,
+            StepId = step.Id, Kind = step.Kind, StartedAt = gate.OpenedAt, CompletedAt = decidedAt, Attempts = round,
+            Status = outcome == Decisions.Approve ? StepStatuses.Succeeded : StepStatuses.Failed, Approval = approval,
         };
 
         switch (outcome)
         {
             case Decisions.Approve:
+                // The steps after the gate run on exactly the values the reviewer approved.
+                ApprovalSnapshot.Restore(gate.Snapshot, run.Data);
                 run.Timeline.Add(record);
                 return run.Definition.NextAfter(step);
             case Decisions.RequestChanges when step.RequestChanges is { } changes && round < changes.MaxRounds:
@@ -90,62 +95,90 @@ internal static class ApprovalGate
             case Decisions.Reject or Decisions.RequestChanges:
                 string by = decision is null ? "the final escalation level timed out" : $"{decision.Approver}: {decision.Comment}";
                 run.Timeline.Add(record with { Error = new StepError(FailureReasons.ApprovalRejected, by, false) });
-                run.Fail(context, step.Id, FailureReasons.ApprovalRejected, $"gate {gateId} rejected by {by}");
+                run.Fail(context, step.Id, FailureReasons.ApprovalRejected, $"gate {gate.Id} rejected by {by}");
                 return null;
             default:
-                string message = $"gate {gateId} had no decision after {step.Escalation.Count} escalation level(s)";
+                string message = $"gate {gate.Id} had no decision after {step.Escalation.Count} escalation level(s)";
                 run.Timeline.Add(record with { Error = new StepError(FailureReasons.ApprovalTimeout, message, false) });
                 run.Fail(context, step.Id, FailureReasons.ApprovalTimeout, message);
                 return null;
         }
     }
 
-    /// <summary>Waits for the decision until the level's deadline, sending reminders on the way.</summary>
-    static async Task<ApprovalDecision?> WaitForLevelAsync(
-        TaskOrchestrationContext context, RunState run, ApprovalStep step, string gateId, int index,
-        DateTime levelOpened, DateTime deadline, JsonObject snapshot, string hash, Task<ApprovalDecision> decisionEvent)
+    /// <summary>Waits for a valid decision until the level's deadline, sending reminders on the way.</summary>
+    static async Task<ApprovalDecision?> WaitForLevelAsync(TaskOrchestrationContext context, RunState run, Gate gate, int index, DateTime levelOpened, DateTime deadline)
     {
-        EscalationLevel level = step.Escalation[index];
+        EscalationLevel level = gate.Step.Escalation[index];
         var wakeUps = level.Reminders.Select(r => levelOpened + Durations.Parse(r)).Where(t => t < deadline).Order().Append(deadline);
         foreach (DateTime wakeUp in wakeUps)
         {
             using var cancelTimer = new CancellationTokenSource();
             Task timer = context.CreateTimer(wakeUp, cancelTimer.Token);
-            Task winner = await Task.WhenAny(decisionEvent, timer);
-            if (winner == decisionEvent)
+            while (await Task.WhenAny(gate.Decision, timer) == gate.Decision)
             {
+                ApprovalDecision received = gate.Decision.Result;
+                if (gate.Refuse(received) is string why)
+                {
+                    // Only the webhook should raise decisions, and it checks first; anything else raised on the
+                    // gate's event is recorded and ignored, and the same timer keeps running.
+                    gate.Ignored.Add($"{received.Approver}: {why}");
+                    gate.Listen(context);
+                    continue;
+                }
+
                 // Cancel the losing timer, or the run would stay Running until it fires.
                 cancelTimer.Cancel();
-                ApprovalDecision decision = decisionEvent.Result;
-                return decision with { Level = index };
+                return received with { Level = index };
             }
 
             if (wakeUp < deadline)
             {
-                await NotifyAsync(context, run, step, gateId, index, NoticeKinds.Reminder, deadline, snapshot, hash);
+                await NotifyAsync(context, run, gate, index, NoticeKinds.Reminder, deadline);
             }
         }
 
         return null;
     }
 
-    static Task<bool> NotifyAsync(TaskOrchestrationContext context, RunState run, ApprovalStep step, string gateId, int index, string kind, DateTime deadline, JsonObject snapshot, string hash)
+    static async Task NotifyAsync(TaskOrchestrationContext context, RunState run, Gate gate, int index, string kind, DateTime deadline)
     {
-        EscalationLevel level = step.Escalation[index];
+        EscalationLevel level = gate.Step.Escalation[index];
         var notice = new ApprovalNotice(
-            new StepIdentity(context.InstanceId, run.Definition.Name, step.Id, 1),
-            gateId, kind, index, level.Name, level.Approvers, level.Group, level.Notify, deadline, snapshot, hash, step.Criteria);
-        return context.CallActivityAsync<bool>(nameof(NotifyApproversActivity), notice);
+            new StepIdentity(context.InstanceId, run.Definition.Name, gate.Step.Id, 1),
+            gate.Id, kind, index, level.Name, level.Approvers, level.Group, level.Notify, deadline, gate.Snapshot, gate.Hash, gate.Step.Criteria);
+        DateTime at = context.CurrentUtcDateTime;
+        try
+        {
+            bool delivered = await context.CallActivityAsync<bool>(nameof(NotifyApproversActivity), notice, NotifyRetry);
+            gate.Notifications.Add(new GateNotification(kind, level.Name, at, delivered));
+        }
+        catch (TaskFailedException ex)
+        {
+            // The gate stays open and escalates on its timers; the failed notice is in the history.
+            gate.Notifications.Add(new GateNotification(kind, level.Name, at, false, ex.FailureDetails.ErrorMessage));
+        }
     }
 
-    static JsonObject JsonSerializerNode(IReadOnlyDictionary<string, bool> criteria)
+    /// <summary>One opening of a gate: what is approved, its hash, and the decision event being listened for.</summary>
+    sealed class Gate(string id, ApprovalStep step, JsonObject snapshot, DateTime openedAt)
     {
-        var node = new JsonObject();
-        foreach ((string name, bool met) in criteria)
-        {
-            node[name] = met;
-        }
+        public string Id { get; } = id;
+        public ApprovalStep Step { get; } = step;
+        public JsonObject Snapshot { get; } = snapshot;
+        public string Hash { get; } = ApprovalSnapshot.Hash(snapshot);
+        public DateTime OpenedAt { get; } = openedAt;
+        public Task<ApprovalDecision> Decision { get; private set; } = null!;
+        public List<GateEscalation> Escalations { get; } = [];
+        public List<GateNotification> Notifications { get; } = [];
+        public List<string> Ignored { get; } = [];
 
-        return node;
+        /// <summary>One listener across all levels, so a decision raised during an escalation is not lost.</summary>
+        public void Listen(TaskOrchestrationContext context) =>
+            Decision = context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvents.ForGate(Id));
+
+        public string? Refuse(ApprovalDecision decision) =>
+            !Decisions.All.Contains(decision.Decision) ? $"unknown decision '{decision.Decision}'"
+            : decision.SnapshotHash != Hash ? "the snapshot hash does not match what the gate opened with"
+            : null;
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace StreamCanvas.Orchestration;
 
 /// <summary>The orchestration's custom status: always the step in progress, and why a run stopped.</summary>
@@ -22,7 +24,9 @@ public static class RunStates
     public const string Failed = "failed";
 }
 
-/// <summary>An approval gate that is waiting for a decision.</summary>
-public sealed record OpenGate(string GateId, string Level, int LevelIndex, DateTime OpenedAt, DateTime Deadline, IReadOnlyList<string> Approvers, string SnapshotHash);
+/// <summary>An approval gate that is waiting for a decision, with what the reviewer must see (for the pending list).</summary>
+public sealed record OpenGate(
+    string GateId, string Level, int LevelIndex, DateTime OpenedAt, DateTime Deadline, IReadOnlyList<string> Approvers, string SnapshotHash,
+    string? Group = null, JsonObject? Snapshot = null, IReadOnlyList<string>? Criteria = null);
 
 public sealed record RunFailure(string StepId, string Reason, string Message);

@@ -45,6 +45,9 @@ public sealed record StepRecord
 
     /// <summary>For condition steps, the branch taken; for failures routed elsewhere, the step gone to.</summary>
     public string? Next { get; init; }
+
+    /// <summary>For approval steps: who decided what, at which level, and how long it took.</summary>
+    public ApprovalRecord? Approval { get; init; }
 }
 
 public static class StepStatuses

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 using StreamCanvas.Api;
+using StreamCanvas.Approvals;
 
 namespace StreamCanvas.Hosting.Standalone;
 
@@ -23,6 +24,10 @@ public static class StandaloneRoutes
         api.MapGet(ApiRoutes.Workflows, (WorkflowsHandler handler) => handler.List());
         api.MapGet(ApiRoutes.SampleCustomer, (string id) => SampleTools.Customer(id));
         api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, CancellationToken ct) => SampleTools.PublishAsync(request, ct));
+        api.MapGet(ApiRoutes.Approvals, (HttpRequest request, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
+            handler.ListAsync(request, client, ct));
+        api.MapPost(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
+            handler.DecideAsync(request, instanceId, gateId, client, ct));
         return app;
     }
 }

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
+using StreamCanvas.Tests.Support;
+
+namespace StreamCanvas.Tests.Approvals;
+
+/// <summary>The approval flow through the real standalone process on Azurite: chat webhook, pending list, signed link.</summary>
+public sealed class ApprovalWebhookTests
+{
+    [Fact]
+    public async Task DecideApproval_HostRestartedWhileWaiting_DecisionIsStillAcceptedAndTheRunFinishes()
+    {
+        var notices = Channel.CreateUnbounded<JsonObject>();
+        await using var chat = await StubHttpServer.StartAsync(async context =>
+        {
+            notices.Writer.TryWrite((await context.Request.ReadFromJsonAsync<JsonObject>())!);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        });
+        await using var host = await StandaloneHostProcess.StartAsync(
+            new Dictionary<string, string> { ["Approvals__Webhooks__reviewers"] = chat.BaseUrl + "/hook" },
+            workflowsPath: Path.Combine(AppContext.BaseDirectory, "TestWorkflows"));
+
+        JsonObject started = await host.StartRunAsync("approval-gate", new { title = "Durable timers" });
+        string id = started["instanceId"]!.GetValue<string>();
+        JsonObject notice = await notices.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(90));
+        JsonObject pending = await PendingGateAsync(host, id);
+
+        Assert.Equal("opened", notice["kind"]!.GetValue<string>());
+        Assert.Contains("Accurate", notice["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(("review-1", "editor"), (pending["gateId"]!.GetValue<string>(), pending["level"]!.GetValue<string>()));
+        Assert.Equal("Durable timers", pending["snapshot"]!["input.title"]!.GetValue<string>());
+        Assert.True(pending["deadline"]!.GetValue<DateTime>() > pending["openedAt"]!.GetValue<DateTime>());
+
+        await host.RestartAsync();
+        var decision = new
+        {
+            decision = "approve", approver = "ed@example.com", comment = "Looks right.",
+            criteria = new Dictionary<string, bool> { ["Accurate"] = true },
+            snapshotHash = pending["snapshotHash"]!.GetValue<string>(),
+        };
+        using HttpResponseMessage accepted = await host.Http.PostAsJsonAsync(notice["decisionUrl"]!.GetValue<string>(), decision);
+        JsonObject run = await host.WaitForRunAsync(id, TimeSpan.FromSeconds(120));
+        using HttpResponseMessage again = await host.Http.PostAsJsonAsync(notice["decisionUrl"]!.GetValue<string>(), decision with { approver = "ed@example.com" });
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal(("Completed", "succeeded"), (run["runtimeStatus"]!.GetValue<string>(), run["outcome"]!.GetValue<string>()));
+        JsonNode review = run["outputs"]!["review"]!;
+        Assert.Equal(("approve", "ed@example.com", "Looks right."), (review["decision"]!.GetValue<string>(), review["decidedBy"]!.GetValue<string>(), review["comment"]!.GetValue<string>()));
+        Assert.True(review["criteria"]!["Accurate"]!.GetValue<bool>());
+        Assert.True(review["latencySeconds"]!.GetValue<double>() > 0);
+        JsonObject history = (await host.Http.GetFromJsonAsync<JsonObject>($"api/runs/{Uri.EscapeDataString(id)}/history"))!;
+        Assert.Equal("ed@example.com", history["steps"]![1]!["approval"]!["decidedBy"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Empty((await host.Http.GetFromJsonAsync<JsonArray>("api/approvals?status=pending"))!);
+    }
+
+    static async Task<JsonObject> PendingGateAsync(StandaloneHostProcess host, string instanceId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            using HttpResponseMessage response = await host.Http.GetAsync("api/approvals?status=pending");
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"pending list: {(int)response.StatusCode} {body}\n{host.Output}");
+            JsonArray pending = JsonNode.Parse(body)!.AsArray();
+            if (pending.FirstOrDefault(p => p!["instanceId"]!.GetValue<string>() == instanceId) is JsonObject gate)
+            {
+                return gate;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"run {instanceId} never showed in the pending list:\n{host.Output}");
+    }
+}

@@ -1,0 +1,279 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Converters;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+using StreamCanvas.Api;
+using StreamCanvas.Approvals;
+using StreamCanvas.Orchestration;
+using StreamCanvas.Tests.Support;
+
+namespace StreamCanvas.Tests.Approvals;
+
+/// <summary>
+/// The decision webhook's handler with a mocked Durable client (the run and its open gate) and the real
+/// decision table on the shared Azurite, so the atomic claim is the real one.
+/// </summary>
+public sealed class ApprovalsHandlerTests : IAsyncLifetime
+{
+    static readonly JsonObject Snapshot = new() { ["input.topic"] = "durable", ["steps.draft.output.text"] = "Draft one." };
+    static readonly string Hash = ApprovalSnapshot.Hash(Snapshot);
+
+    readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
+    readonly string instanceId = "test-flow:" + Guid.NewGuid().ToString("N");
+    readonly ConcurrentQueue<(string EventName, ApprovalDecision Decision)> raised = new();
+    readonly Mock<DurableTaskClient> client = new("test") { CallBase = true };
+    ApprovalTokens tokens = null!;
+    ApprovalsHandler handler = null!;
+    ApprovalDecisionStore store = null!;
+    OrchestrationMetadata? run;
+
+    public async Task InitializeAsync()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = azurite.ConnectionString })
+            .Build();
+        store = ApprovalDecisionStore.Create(configuration);
+        tokens = new ApprovalTokens(Options.Create(new ApprovalOptions { SigningKey = "handler-test-key" }), clock);
+        handler = new ApprovalsHandler(tokens, store, clock, NullLogger<ApprovalsHandler>.Instance);
+        run = Running(Gate());
+        client.Setup(c => c.GetInstancesAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, bool _, CancellationToken _) => id == instanceId ? run : null);
+        client.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, string name, object? payload, CancellationToken _) => raised.Enqueue((name, (ApprovalDecision)payload!)))
+            .Returns(Task.CompletedTask);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    OpenGate Gate(int level = 0, string gateId = "review-1") => new(
+        gateId, level == 0 ? "editor" : "chief", level, clock.GetUtcNow().UtcDateTime, clock.GetUtcNow().UtcDateTime.AddHours(1),
+        level == 0 ? ["ed@example.com", "sam@example.com"] : ["chief@example.com"], Hash, null, Snapshot, ["Accurate", "On brand"]);
+
+    OrchestrationMetadata Running(OpenGate gate) => new(nameof(WorkflowOrchestrator), instanceId)
+    {
+        RuntimeStatus = OrchestrationRuntimeStatus.Running,
+        DataConverter = JsonDataConverter.Default,
+        SerializedCustomStatus = JsonDataConverter.Default.Serialize(new RunStatus
+        {
+            Workflow = "test-flow", Version = "1.0.0", State = RunStates.WaitingForApproval, CurrentStep = "review", StepKind = "approval", Gate = gate,
+        }),
+    };
+
+    string Token(int level = 0, string gateId = "review-1", TimeSpan? validFor = null) =>
+        tokens.Issue(instanceId, gateId, level, clock.GetUtcNow() + (validFor ?? TimeSpan.FromHours(1)));
+
+    static string Body(string decision = Decisions.Approve, string approver = "ed@example.com", string hash = "", string? comment = "fine", bool brand = true) =>
+        new JsonObject
+        {
+            ["decision"] = decision, ["approver"] = approver, ["comment"] = comment, ["snapshotHash"] = hash.Length == 0 ? Hash : hash,
+            ["criteria"] = new JsonObject { ["Accurate"] = true, ["On brand"] = brand },
+        }.ToJsonString();
+
+    static HttpRequest Request(string? body, string? queryToken = null, string? header = null, string? headerValue = null)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.Scheme = "http";
+        context.Request.Host = new HostString("localhost");
+        context.Request.ContentType = "application/json";
+        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body ?? ""));
+        if (queryToken is not null)
+        {
+            context.Request.QueryString = QueryString.Create("token", queryToken);
+        }
+
+        if (header is not null)
+        {
+            context.Request.Headers[header] = headerValue;
+        }
+
+        return context.Request;
+    }
+
+    Task<IResult> DecideAsync(string? body, string? token, string gateId = "review-1", string? id = null) =>
+        handler.DecideAsync(Request(body, token), id ?? instanceId, gateId, client.Object, CancellationToken.None);
+
+    static int StatusOf(IResult result) => ((IStatusCodeHttpResult)result).StatusCode!.Value;
+
+    static IReadOnlyList<FieldError> ErrorsOf(IResult result) =>
+        (IReadOnlyList<FieldError>)((ProblemHttpResult)result).ProblemDetails.Extensions["errors"]!;
+
+    [Theory]
+    [InlineData("query")]
+    [InlineData("Authorization")]
+    [InlineData(ApprovalsHandler.TokenHeader)]
+    public async Task DecideAsync_ValidApproval_ClaimsAndRaisesTheGateEvent(string carrier)
+    {
+        string token = Token();
+        HttpRequest request = carrier switch
+        {
+            "query" => Request(Body(), queryToken: token),
+            "Authorization" => Request(Body(), header: "Authorization", headerValue: "Bearer " + token),
+            _ => Request(Body(), header: carrier, headerValue: token),
+        };
+
+        IResult result = await handler.DecideAsync(request, instanceId, "review-1", client.Object, CancellationToken.None);
+
+        Assert.Equal(StatusCodes.Status202Accepted, StatusOf(result));
+        (string name, ApprovalDecision decision) = Assert.Single(raised);
+        Assert.Equal(ApprovalEvents.ForGate("review-1"), name);
+        Assert.Equal((Decisions.Approve, "ed@example.com", "fine", Hash, 0), (decision.Decision, decision.Approver, decision.Comment, decision.SnapshotHash, decision.Level));
+        Assert.True(decision.Criteria["Accurate"] && decision.Criteria["On brand"]);
+        Assert.Equal("ed@example.com", (await store.FindAsync(instanceId, "review-1", CancellationToken.None))!.Approver);
+    }
+
+    [Fact]
+    public async Task DecideAsync_ForgedToken_Returns401()
+    {
+        string genuine = Token();
+        string forged = genuine[..genuine.LastIndexOf('.')] + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+        Assert.Equal(StatusCodes.Status401Unauthorized, StatusOf(await DecideAsync(Body(), forged)));
+        Assert.Equal(StatusCodes.Status401Unauthorized, StatusOf(await DecideAsync(Body(), null)));
+        var otherKey = new ApprovalTokens(Options.Create(new ApprovalOptions { SigningKey = "someone-elses-key" }), clock);
+        Assert.Equal(StatusCodes.Status401Unauthorized, StatusOf(await DecideAsync(Body(), otherKey.Issue(instanceId, "review-1", 0, clock.GetUtcNow().AddHours(1)))));
+        Assert.Empty(raised);
+    }
+
+    [Fact]
+    public async Task DecideAsync_TokenForAnotherGate_Returns401()
+    {
+        IResult result = await DecideAsync(Body(), Token(gateId: "other-1"));
+
+        Assert.Equal(StatusCodes.Status401Unauthorized, StatusOf(result));
+        Assert.Empty(raised);
+    }
+
+    [Fact]
+    public async Task DecideAsync_ExpiredToken_Returns403()
+    {
+        string token = Token(validFor: TimeSpan.FromMinutes(5));
+        clock.Advance(TimeSpan.FromMinutes(6));
+
+        IResult result = await DecideAsync(Body(), token);
+
+        Assert.Equal(StatusCodes.Status403Forbidden, StatusOf(result));
+        Assert.Equal("token", Assert.Single(ErrorsOf(result)).Field);
+        Assert.Empty(raised);
+    }
+
+    [Fact]
+    public async Task DecideAsync_TokenForAnEarlierLevel_Returns403AfterEscalation()
+    {
+        string editorToken = Token(level: 0);
+        run = Running(Gate(level: 1));
+
+        IResult result = await DecideAsync(Body(approver: "chief@example.com"), editorToken);
+
+        Assert.Equal(StatusCodes.Status403Forbidden, StatusOf(result));
+        Assert.Empty(raised);
+    }
+
+    [Fact]
+    public async Task DecideAsync_UnknownInstanceOrGate_Returns404()
+    {
+        string otherRun = "test-flow:missing";
+        IResult unknownRun = await handler.DecideAsync(Request(Body(), tokens.Issue(otherRun, "review-1", 0, clock.GetUtcNow().AddHours(1))), otherRun, "review-1", client.Object, CancellationToken.None);
+        IResult unknownGate = await DecideAsync(Body(), Token(gateId: "publish-1"), gateId: "publish-1");
+
+        Assert.Equal(StatusCodes.Status404NotFound, StatusOf(unknownRun));
+        Assert.Equal(StatusCodes.Status404NotFound, StatusOf(unknownGate));
+        Assert.Empty(raised);
+    }
+
+    [Fact]
+    public async Task DecideAsync_AlreadyDecided_Returns409WithTheRecordedDecision()
+    {
+        Assert.Equal(StatusCodes.Status202Accepted, StatusOf(await DecideAsync(Body(), Token())));
+        // The run moved on: the gate is closed.
+        run = new OrchestrationMetadata(nameof(WorkflowOrchestrator), instanceId) { RuntimeStatus = OrchestrationRuntimeStatus.Completed, DataConverter = JsonDataConverter.Default };
+
+        IResult again = await DecideAsync(Body(Decisions.Reject, "sam@example.com", comment: "no"), Token());
+
+        Assert.Equal(StatusCodes.Status409Conflict, StatusOf(again));
+        var recorded = (ApprovalDecision)((ProblemHttpResult)again).ProblemDetails.Extensions["decision"]!;
+        Assert.Equal((Decisions.Approve, "ed@example.com"), (recorded.Decision, recorded.Approver));
+        Assert.Single(raised);
+    }
+
+    [Fact]
+    public async Task DecideAsync_ConcurrentDecisions_ExactlyOneWins()
+    {
+        string token = Token();
+        string[] approvers = ["ed@example.com", "sam@example.com"];
+
+        IResult[] results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => DecideAsync(Body(i % 2 == 0 ? Decisions.Approve : Decisions.Reject, approvers[i % 2]), token))));
+
+        Assert.Single(results, r => StatusOf(r) == StatusCodes.Status202Accepted);
+        Assert.Equal(7, results.Count(r => StatusOf(r) == StatusCodes.Status409Conflict));
+        ApprovalDecision winner = (await store.FindAsync(instanceId, "review-1", CancellationToken.None))!;
+        Assert.All(results.OfType<ProblemHttpResult>(), r => Assert.Equal(winner.Approver, ((ApprovalDecision)r.ProblemDetails.Extensions["decision"]!).Approver));
+
+        // Losers that found the gate still open raised the recorded (winning) decision again, never their own.
+        Assert.All(raised, r => Assert.Equal((winner.Decision, winner.Approver), (r.Decision.Decision, r.Decision.Approver)));
+    }
+
+    [Fact]
+    public async Task DecideAsync_SnapshotHashMismatch_Returns409AndRaisesNothing()
+    {
+        IResult result = await DecideAsync(Body(hash: new string('0', 64)), Token());
+
+        Assert.Equal(StatusCodes.Status409Conflict, StatusOf(result));
+        Assert.Equal("/snapshotHash", Assert.Single(ErrorsOf(result)).Field);
+        Assert.Empty(raised);
+        Assert.Null(await store.FindAsync(instanceId, "review-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task DecideAsync_ApproverNotOnTheLevel_Returns403()
+    {
+        IResult result = await DecideAsync(Body(approver: "mallory@example.com"), Token());
+
+        Assert.Equal(StatusCodes.Status403Forbidden, StatusOf(result));
+        Assert.Equal("/approver", Assert.Single(ErrorsOf(result)).Field);
+        Assert.Empty(raised);
+    }
+
+    [Theory]
+    [InlineData("""{ "approver": "ed@example.com", "snapshotHash": "h" }""", "/decision")]
+    [InlineData("""{ "decision": "maybe", "approver": "ed@example.com", "snapshotHash": "h" }""", "/decision")]
+    [InlineData("""{ "decision": "reject", "approver": "", "snapshotHash": "h" }""", "/approver")]
+    [InlineData("""{ "decision": "reject", "approver": "ed@example.com" }""", "/snapshotHash")]
+    [InlineData("""{ "decision": "request-changes", "approver": "ed@example.com", "snapshotHash": "h" }""", "/comment")]
+    [InlineData("""{ "decision": "reject", "approver": "ed@example.com", "snapshotHash": "h", "criteria": { "Accurate": "yes" } }""", "/criteria/Accurate")]
+    [InlineData("""{ "decision": "reject", "approver": "ed@example.com", "snapshotHash": "h", "criteria": { "Cheap": true } }""", "/criteria/Cheap")]
+    [InlineData("""{ "decision": "approve", "approver": "ed@example.com", "snapshotHash": "h", "criteria": { "Accurate": true } }""", "/criteria/On brand")]
+    [InlineData("""[1, 2]""", "")]
+    [InlineData("""{ "decision": """, "*")]
+    public async Task DecideAsync_MalformedBody_Returns400NamingTheField(string body, string field)
+    {
+        IResult result = await DecideAsync(body, Token());
+
+        Assert.Equal(StatusCodes.Status400BadRequest, StatusOf(result));
+        Assert.Contains(ErrorsOf(result), e => field == "*" || e.Field == field);
+        Assert.Empty(raised);
+    }
+
+    [Fact]
+    public async Task ListAsync_UnsupportedStatus_Returns400NamingStatus()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.QueryString = QueryString.Create("status", "decided");
+
+        IResult result = await handler.ListAsync(context.Request, client.Object, CancellationToken.None);
+
+        Assert.Equal(StatusCodes.Status400BadRequest, StatusOf(result));
+        Assert.Equal("status", Assert.Single(ErrorsOf(result)).Field);
+    }
+}

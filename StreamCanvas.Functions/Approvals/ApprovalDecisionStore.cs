@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using StreamCanvas.Hosting;
+
+namespace StreamCanvas.Approvals;
+
+/// <summary>
+/// Which decision won each gate: one row per (instance, gate) in the app's own storage account. Adding the row
+/// is the claim, so of two concurrent decisions exactly one gets in and the other reads the winner back.
+/// </summary>
+public sealed class ApprovalDecisionStore(TableClient table)
+{
+    public const string TableName = "ApprovalDecisions";
+
+    readonly SemaphoreSlim createOnce = new(1, 1);
+    bool created;
+
+    /// <summary>On AzureWebJobsStorage (see <see cref="StorageClients"/>).</summary>
+    public static ApprovalDecisionStore Create(IConfiguration configuration) =>
+        new(StorageClients.Tables(configuration).GetTableClient(TableName));
+
+    /// <summary>Records the decision unless the gate already has one; returns the one already recorded, or null when this one won.</summary>
+    public async Task<ApprovalDecision?> TryClaimAsync(string instanceId, string gateId, ApprovalDecision decision, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var entity = new TableEntity(Key(instanceId), Key(gateId)) { ["Decision"] = JsonSerializer.Serialize(decision, JsonSerializerOptions.Web) };
+        try
+        {
+            await table.AddEntityAsync(entity, cancellationToken);
+            return null;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return await FindAsync(instanceId, gateId, cancellationToken)
+                ?? throw new InvalidOperationException($"gate {gateId} of {instanceId} was claimed but its decision cannot be read", ex);
+        }
+    }
+
+    public async Task<ApprovalDecision?> FindAsync(string instanceId, string gateId, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        NullableResponse<TableEntity> row = await table.GetEntityIfExistsAsync<TableEntity>(Key(instanceId), Key(gateId), ["Decision"], cancellationToken);
+        return row.HasValue && row.Value!.GetString("Decision") is { } json
+            ? JsonSerializer.Deserialize<ApprovalDecision>(json, JsonSerializerOptions.Web)
+            : null;
+    }
+
+    /// <summary>Table keys may not hold '/', '\', '#' or '?'; instance ids come from clients.</summary>
+    static string Key(string value) => Uri.EscapeDataString(value);
+
+    async Task EnsureTableAsync(CancellationToken cancellationToken)
+    {
+        if (created)
+        {
+            return;
+        }
+
+        await createOnce.WaitAsync(cancellationToken);
+        try
+        {
+            if (!created)
+            {
+                await table.CreateIfNotExistsAsync(cancellationToken);
+                created = true;
+            }
+        }
+        finally
+        {
+            createOnce.Release();
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using StreamCanvas.Api;
+using StreamCanvas.Orchestration;
+
+namespace StreamCanvas.Approvals;
+
+/// <summary>
+/// POST /api/approvals/{instanceId}/{gateId}: the signed decision webhook. The token is the only credential;
+/// the decision is claimed atomically in table storage before it is raised to the run, so exactly one wins.
+/// GET /api/approvals?status=pending: every open gate across runs, for approvers and operators.
+/// </summary>
+public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDecisionStore store, TimeProvider clock, ILogger<ApprovalsHandler> logger)
+{
+    public const string TokenHeader = "X-Approval-Token";
+    public const string PendingStatus = "pending";
+
+    public async Task<IResult> DecideAsync(HttpRequest request, string instanceId, string gateId, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        TokenCheck token = tokens.Check(TokenOf(request), instanceId, gateId);
+        if (token.Status == TokenStatus.Invalid)
+        {
+            request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problems.Of(StatusCodes.Status401Unauthorized, "Unauthorized",
+                "a decision needs the token from the approval link, valid for this run and gate (?token=, Authorization: Bearer or X-Approval-Token)",
+                [new FieldError("token", "missing, malformed or not signed for this run and gate")]);
+        }
+
+        if (token.Status == TokenStatus.Expired)
+        {
+            return Forbidden("the decision token has expired; use the link from the latest notification", "token", "expired");
+        }
+
+        OrchestrationMetadata? run = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        if (run is null)
+        {
+            return Problems.NotFound($"no run with id '{instanceId}'");
+        }
+
+        OpenGate? gate = run.IsRunning && run.ReadCustomStatusAs<RunStatus>()?.Gate is { } open && open.GateId == gateId ? open : null;
+        if (await store.FindAsync(instanceId, gateId, cancellationToken) is { } recorded)
+        {
+            if (gate is not null)
+            {
+                // The claim was recorded but the gate is still open: the winner may have crashed before raising
+                // its event. Raising the recorded decision again is harmless (one listener per gate opening).
+                await client.RaiseEventAsync(instanceId, ApprovalEvents.ForGate(gateId), recorded, cancellationToken);
+            }
+
+            return AlreadyDecided(gateId, recorded);
+        }
+
+        if (gate is null)
+        {
+            return Problems.NotFound($"run '{instanceId}' has no open approval gate '{gateId}'");
+        }
+
+        if (token.Level != gate.LevelIndex)
+        {
+            return Forbidden($"the token is for escalation level {token.Level}; gate '{gateId}' is now at level {gate.LevelIndex} ({gate.Level})", "token", "issued for another level");
+        }
+
+        (JsonNode? body, IResult? bodyProblem) = await JsonBody.ReadAsync(request, cancellationToken);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+
+        (DecisionRequest? decided, IReadOnlyList<FieldError> errors) = DecisionRequest.Parse(body, gate.Criteria ?? []);
+        if (decided is null)
+        {
+            return Problems.BadRequest("the decision is not valid", [.. errors]);
+        }
+
+        if (!string.Equals(decided.SnapshotHash, gate.SnapshotHash, StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "Snapshot mismatch",
+                "the snapshot you reviewed is not the one this gate waits on; reload it and review again",
+                [new FieldError("/snapshotHash", "does not match the gate's snapshot")]);
+        }
+
+        if (gate.Approvers.Count > 0 && !gate.Approvers.Contains(decided.Approver, StringComparer.OrdinalIgnoreCase))
+        {
+            return Forbidden($"'{decided.Approver}' is not an approver at level {gate.Level}", "/approver", "not on this level's approvers");
+        }
+
+        var decision = new ApprovalDecision
+        {
+            Decision = decided.Decision, Approver = decided.Approver, Comment = decided.Comment, Criteria = decided.Criteria,
+            SnapshotHash = gate.SnapshotHash, Level = gate.LevelIndex, DecidedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        if (await store.TryClaimAsync(instanceId, gateId, decision, cancellationToken) is { } winner)
+        {
+            return AlreadyDecided(gateId, winner);
+        }
+
+        await client.RaiseEventAsync(instanceId, ApprovalEvents.ForGate(gateId), decision, cancellationToken);
+        LogDecided(instanceId, gateId, decision.Decision, decision.Approver, gate.Level);
+        return Results.Accepted(RunLinks.For(request, instanceId).Status, new DecisionAccepted(instanceId, gateId, decision, RunLinks.For(request, instanceId, gateId)));
+    }
+
+    public async Task<IResult> ListAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        string status = request.Query["status"].ToString() is { Length: > 0 } given ? given : PendingStatus;
+        if (status != PendingStatus)
+        {
+            return Problems.BadRequest($"status '{status}' is not supported", new FieldError("status", $"only '{PendingStatus}'"));
+        }
+
+        DateTime now = clock.GetUtcNow().UtcDateTime;
+        var pending = new List<PendingApproval>();
+        // The gate lives in the custom status, which the client only reads along with inputs and outputs.
+        var query = new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running], FetchInputsAndOutputs = true };
+        await foreach (OrchestrationMetadata run in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+        {
+            if (run.ReadCustomStatusAs<RunStatus>() is { State: RunStates.WaitingForApproval, Gate: { } gate } runStatus)
+            {
+                pending.Add(new PendingApproval(
+                    run.InstanceId, runStatus.Workflow, runStatus.CurrentStep, gate.GateId, gate.Level, gate.LevelIndex, gate.Approvers, gate.Group,
+                    gate.OpenedAt, gate.Deadline, Math.Max(0, (now - gate.OpenedAt).TotalSeconds), gate.Snapshot, gate.SnapshotHash, gate.Criteria ?? [],
+                    RunLinks.For(request, run.InstanceId, gate.GateId)));
+            }
+        }
+
+        return Results.Ok(pending.OrderBy(p => p.Deadline).ToList());
+    }
+
+    static string? TokenOf(HttpRequest request)
+    {
+        if (request.Query["token"].ToString() is { Length: > 0 } query)
+        {
+            return query;
+        }
+
+        string authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+
+        return request.Headers[TokenHeader].ToString() is { Length: > 0 } header ? header : null;
+    }
+
+    static IResult Forbidden(string detail, string field, string message) =>
+        Problems.Of(StatusCodes.Status403Forbidden, "Forbidden", detail, [new FieldError(field, message)]);
+
+    static IResult AlreadyDecided(string gateId, ApprovalDecision recorded) =>
+        Problems.Conflict($"gate '{gateId}' was already decided: {recorded.Decision} by {recorded.Approver}",
+            new Dictionary<string, object?> { ["decision"] = recorded });
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} gate {GateId}: {Decision} by {Approver} at level {Level}")]
+    partial void LogDecided(string instanceId, string gateId, string decision, string approver, string level);
+}
+
+public sealed record DecisionAccepted(string InstanceId, string GateId, ApprovalDecision Decision, RunLinks Links);
+
+/// <summary>An open gate as the pending list shows it: where it waits, for whom, since when, until when, on what.</summary>
+public sealed record PendingApproval(
+    string InstanceId, string Workflow, string? StepId, string GateId, string Level, int LevelIndex, IReadOnlyList<string> Approvers, string? Group,
+    DateTime OpenedAt, DateTime Deadline, double AgeSeconds, JsonObject? Snapshot, string SnapshotHash, IReadOnlyList<string> Criteria, RunLinks Links);

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using StreamCanvas.Api;
+using StreamCanvas.Approvals;
+
+namespace StreamCanvas.Functions;
+
+/// <summary>Approval routes under the Functions host, handed to <see cref="ApprovalsHandler"/>.</summary>
+public sealed class ApprovalHttpFunctions(ApprovalsHandler approvals)
+{
+    /// <summary>Anonymous at the host: the signed decision token is the credential, so links never carry a function key.</summary>
+    [Function(nameof(DecideApproval))]
+    public Task<IResult> DecideApproval(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRoutes.ApprovalDecision)] HttpRequest request,
+        string instanceId,
+        string gateId,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context) =>
+        approvals.DecideAsync(request, instanceId, gateId, client, context.CancellationToken);
+
+    [Function(nameof(ListApprovals))]
+    public Task<IResult> ListApprovals(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Approvals)] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context) =>
+        approvals.ListAsync(request, client, context.CancellationToken);
+}
