@@ -39,6 +39,7 @@ public static partial class StandaloneHost
         WebApplication app = Build(builder, options);
         int workflows = app.Services.GetRequiredService<Definitions.WorkflowCatalog>().All.Count;
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("StreamCanvas");
+        app.Services.GetRequiredService<OperatorKey>().LogStartup(logger);
         await app.StartAsync();
         LogReady(logger, $"http://{options.BindAddress}:{options.Port}/api", workflows);
         await app.WaitForShutdownAsync();
@@ -77,6 +78,8 @@ public static partial class StandaloneHost
             });
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
+        services.AddHostedService<StartQueueListener>();
+        services.AddSingleton<OperatorKey>();
 
         WebApplication app = builder.Build();
         app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{sidecarPort}");

@@ -14,12 +14,7 @@ public static class StandaloneRoutes
         RouteGroupBuilder api = app.MapGroup("/" + ApiRoutes.Prefix);
         api.MapPost(ApiRoutes.StartRun, (HttpRequest request, string name, DurableTaskClient client, StartRunHandler handler, CancellationToken ct) =>
             handler.HandleAsync(request, name, client, ct));
-        api.MapGet(ApiRoutes.Run, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
-            handler.GetAsync(request, id, client, ct));
-        api.MapGet(ApiRoutes.RunHistory, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
-            handler.HistoryAsync(request, id, client, ct));
-        api.MapPost(ApiRoutes.TerminateRun, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
-            handler.TerminateAsync(request, id, client, ct));
+        api.MapOperatorApi();
         api.MapGet(ApiRoutes.Workflows, (WorkflowsHandler handler) => handler.List());
         api.MapGet(ApiRoutes.SampleCustomer, (string id) => SampleTools.Customer(id));
         api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, CancellationToken ct) => SampleTools.PublishAsync(request, ct));

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using StreamCanvas.Api;
+
+namespace StreamCanvas.Hosting.Standalone;
+
+/// <summary>The operator routes, behind the operator key (function keys play that part under the Functions host).</summary>
+public static class StandaloneOperatorRoutes
+{
+    public static RouteGroupBuilder MapOperatorApi(this RouteGroupBuilder api)
+    {
+        RouteGroupBuilder runs = api.MapGroup("").AddEndpointFilter(async (context, next) =>
+            context.HttpContext.RequestServices.GetRequiredService<OperatorKey>().Check(context.HttpContext.Request) ?? await next(context));
+
+        runs.MapGet(ApiRoutes.Runs, (HttpRequest request, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
+            handler.ListAsync(request, client, ct));
+        runs.MapDelete(ApiRoutes.Runs, (HttpRequest request, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
+            handler.PurgeManyAsync(request, client, ct));
+        runs.MapGet(ApiRoutes.Run, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
+            handler.GetAsync(request, id, client, ct));
+        runs.MapDelete(ApiRoutes.Run, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
+            handler.PurgeAsync(request, id, client, ct));
+        runs.MapGet(ApiRoutes.RunHistory, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
+            handler.HistoryAsync(request, id, client, ct));
+        runs.MapPost(ApiRoutes.TerminateRun, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
+            handler.TerminateAsync(request, id, client, ct));
+        runs.MapPost(ApiRoutes.SuspendRun, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
+            handler.SuspendAsync(request, id, client, ct));
+        runs.MapPost(ApiRoutes.ResumeRun, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
+            handler.ResumeAsync(request, id, client, ct));
+        runs.MapPost(ApiRoutes.RestartRun, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
+            handler.RestartAsync(request, id, client, ct));
+        runs.MapPost(ApiRoutes.RunEvent, (HttpRequest request, string id, string name, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
+            handler.RaiseEventAsync(request, id, name, client, ct));
+        return api;
+    }
+}
