@@ -150,7 +150,7 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
         string body = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
         {
-            throw new InvalidOperationException($"start returned {(int)response.StatusCode}: {body}");
+            throw new InvalidOperationException($"start returned {(int)response.StatusCode}: {body}\n{Output}");
         }
 
         return JsonNode.Parse(body)!.AsObject();

@@ -50,8 +50,9 @@ public static partial class StandaloneHost
         int sidecarPort = options.SidecarPort > 0 ? options.SidecarPort : FreePort();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port, o => o.Protocols = HttpProtocols.Http1AndHttp2);
+            // The sidecar first: Kestrel binds in order, and the API must not answer before the sidecar it calls can.
             kestrel.Listen(IPAddress.Loopback, sidecarPort, o => o.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port, o => o.Protocols = HttpProtocols.Http1AndHttp2);
         });
 
         IServiceCollection services = builder.Services;
