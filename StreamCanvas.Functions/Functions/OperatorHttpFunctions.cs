@@ -65,4 +65,9 @@ public sealed class OperatorHttpFunctions(RunsHandler runs)
         [DurableClient] DurableTaskClient client,
         FunctionContext context) =>
         runs.RaiseEventAsync(request, id, name, client, context.CancellationToken);
+
+    [Function(nameof(GetOpenApi))]
+    public IResult GetOpenApi(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.OpenApi)] HttpRequest request) =>
+        OpenApiDocument.Serve();
 }

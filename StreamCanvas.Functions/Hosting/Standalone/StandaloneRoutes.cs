@@ -15,6 +15,7 @@ public static class StandaloneRoutes
         api.MapPost(ApiRoutes.StartRun, (HttpRequest request, string name, DurableTaskClient client, StartRunHandler handler, CancellationToken ct) =>
             handler.HandleAsync(request, name, client, ct));
         api.MapOperatorApi();
+        api.MapGet(ApiRoutes.OpenApi, OpenApiDocument.Serve);
         api.MapGet(ApiRoutes.Workflows, (WorkflowsHandler handler) => handler.List());
         api.MapGet(ApiRoutes.SampleCustomer, (string id) => SampleTools.Customer(id));
         api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, CancellationToken ct) => SampleTools.PublishAsync(request, ct));
