@@ -7,6 +7,7 @@ using Moq;
 using StreamCanvas.Api;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Starts;
 using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Api;
@@ -15,7 +16,7 @@ public sealed class StartRunHandlerTests
 {
     static readonly WorkflowCatalog Catalog = DefinitionLoader.LoadDirectory(RepoPaths.Workflows);
     readonly Mock<DurableTaskClient> client = new("test");
-    readonly StartRunHandler handler = new(Catalog, NullLogger<StartRunHandler>.Instance);
+    readonly StartRunHandler handler = new(new RunStarter(Catalog, NullLogger<RunStarter>.Instance));
 
     const string ValidSummary = """{ "title": "Doc", "text": "A document long enough to pass the fifty character minimum of the schema." }""";
 

@@ -64,12 +64,13 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Metadata_HttpTriggers_MatchTheStandaloneRoutesOneForOne()
+    public void Metadata_HttpTriggers_MatchTheStandaloneRoutesAndTheirKeysOneForOne()
     {
         var functionRoutes = Metadata
             .Select(f => Trigger(f!.AsObject()))
             .Where(t => t["type"]!.GetValue<string>() == "httpTrigger")
-            .SelectMany(t => t["methods"]!.AsArray().Select(m => $"{m!.GetValue<string>().ToUpperInvariant()} /api/{t["route"]!.GetValue<string>()}"))
+            .SelectMany(t => t["methods"]!.AsArray().Select(m =>
+                $"{m!.GetValue<string>().ToUpperInvariant()} /api/{t["route"]!.GetValue<string>()} {(t["authLevel"]!.GetValue<string>() == "Anonymous" ? "anonymous" : "keyed")}"))
             .Order()
             .ToList();
 
@@ -88,6 +89,6 @@ public sealed class FunctionsMetadataTests
             .SelectMany(source => source.Endpoints)
             .OfType<RouteEndpoint>()
             .SelectMany(endpoint => endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods
-                .Select(method => $"{method} {endpoint.RoutePattern.RawText}"));
+                .Select(method => $"{method} {endpoint.RoutePattern.RawText} {(endpoint.Metadata.GetMetadata<RequiresOperatorKey>() is null ? "anonymous" : "keyed")}"));
     }
 }

@@ -10,6 +10,7 @@ using StreamCanvas.Api;
 using StreamCanvas.Definitions;
 using StreamCanvas.Functions;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Starts;
 using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Functions;
@@ -20,7 +21,8 @@ public sealed class WorkflowFunctionsTests
     static readonly WorkflowCatalog Catalog = DefinitionLoader.LoadDirectory(RepoPaths.Workflows);
     readonly Mock<DurableTaskClient> client = new("test");
     readonly Mock<FunctionContext> context = new();
-    readonly WorkflowHttpFunctions functions = new(new StartRunHandler(Catalog, NullLogger<StartRunHandler>.Instance), new RunsHandler(), new WorkflowsHandler(Catalog));
+    static readonly RunStarter Starter = new(Catalog, NullLogger<RunStarter>.Instance);
+    readonly WorkflowHttpFunctions functions = new(new StartRunHandler(Starter), new RunsHandler(Starter), new WorkflowsHandler(Catalog));
 
     public WorkflowFunctionsTests() => context.SetupGet(c => c.CancellationToken).Returns(CancellationToken.None);
 

@@ -20,9 +20,16 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
         this.settings = settings;
         Port = port;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+        Http.DefaultRequestHeaders.Add("x-functions-key", OperatorKey);
     }
 
     public int Port { get; }
+
+    /// <summary>The operator key the host is configured with; <see cref="Http"/> sends it on every request.</summary>
+    public const string OperatorKey = "integration-test-operator-key";
+
+    /// <summary>The settings the process runs with (env-style keys, e.g. WorkflowStarts__Queue).</summary>
+    public IReadOnlyDictionary<string, string> Settings => settings;
     public HttpClient Http { get; }
     public string Output { get { lock (output) { return output.ToString(); } } }
 
@@ -31,10 +38,16 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
     {
         var azurite = await SharedAzurite.GetAsync();
         int port = StubHttpServer.FreePort();
+        string taskHub = SharedAzurite.NewTaskHub();
         var settings = new Dictionary<string, string>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["TaskHubName"] = SharedAzurite.NewTaskHub(),
+            ["TaskHubName"] = taskHub,
+
+            // Hosts share one Azurite account: each reads a start queue of its own.
+            ["WorkflowStarts__Queue"] = "starts-" + taskHub.ToLowerInvariant(),
+            ["WorkflowStarts__MaxPollingIntervalMilliseconds"] = "500",
+            ["Operator__ApiKey"] = OperatorKey,
             ["Standalone__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Standalone__StartAzurite"] = "false",
             ["Workflows__Path"] = workflowsPath ?? RepoPaths.Workflows,

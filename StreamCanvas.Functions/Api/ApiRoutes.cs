@@ -8,6 +8,14 @@ public static class ApiRoutes
     public const string Run = "runs/{id}";
     public const string RunHistory = "runs/{id}/history";
     public const string TerminateRun = "runs/{id}/terminate";
+
+    // Operator routes (admin key): listing, control and purge.
+    public const string Runs = "runs";
+    public const string SuspendRun = "runs/{id}/suspend";
+    public const string ResumeRun = "runs/{id}/resume";
+    public const string RestartRun = "runs/{id}/restart";
+    public const string RunEvent = "runs/{id}/events/{name}";
+    public const string OpenApi = "openapi.json";
     public const string Workflows = "workflows";
     public const string SampleCustomer = "samples/customers/{id}";
     public const string SampleArticles = "samples/articles";

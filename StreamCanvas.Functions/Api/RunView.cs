@@ -63,7 +63,7 @@ public sealed record RunView
             Outputs = result?.Outputs,
             DefinitionOfDone = result?.DefinitionOfDone,
             Failure = failure,
-            Totals = result?.Totals,
+            Totals = result?.Totals ?? status?.Totals,
             CreatedAt = metadata.CreatedAt,
             LastUpdatedAt = metadata.LastUpdatedAt,
             Links = links,

@@ -1,18 +1,25 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Starts;
 
 namespace StreamCanvas.Api;
 
-/// <summary>GET /api/runs/{id}, GET /api/runs/{id}/history and POST /api/runs/{id}/terminate.</summary>
-public sealed class RunsHandler
+/// <summary>
+/// The operator API over runs, split by concern: reading one run and its history (here), listing
+/// (RunsHandler.List.cs), control actions (RunsHandler.Control.cs) and purging (RunsHandler.Purge.cs).
+/// </summary>
+public sealed partial class RunsHandler(RunStarter starter)
 {
+    static readonly OrchestrationRuntimeStatus[] Terminal =
+        [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
+
     public async Task<IResult> GetAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
     {
         OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
         if (metadata is null)
         {
-            return Problems.NotFound($"no run with id '{instanceId}'");
+            return UnknownRun(instanceId);
         }
 
         RunStatus? status = metadata.ReadCustomStatusAs<RunStatus>();
@@ -20,39 +27,55 @@ public sealed class RunsHandler
         return Results.Ok(RunView.From(metadata, RunLinks.For(request, instanceId, gate)));
     }
 
-    /// <summary>The run's timeline: every step execution with its timing, attempts, tokens and errors.</summary>
+    /// <summary>
+    /// The run's timeline: every step execution with its timing, attempts, tokens and errors, and each approval's
+    /// opening, escalations and decision. A completed run's comes from its output; any other run's from the tail
+    /// the orchestrator publishes in its custom status.
+    /// </summary>
     public async Task<IResult> HistoryAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
     {
         OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
         if (metadata is null)
         {
-            return Problems.NotFound($"no run with id '{instanceId}'");
+            return UnknownRun(instanceId);
         }
 
         WorkflowRunResult? result = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? metadata.ReadOutputAs<WorkflowRunResult>() : null;
         RunStatus? status = metadata.ReadCustomStatusAs<RunStatus>();
-        return Results.Ok(new RunHistory(instanceId, metadata.RuntimeStatus.ToString(), metadata.CreatedAt, metadata.LastUpdatedAt,
-            result?.Steps ?? [], metadata.IsRunning ? status : null, status?.Failure));
+        RunView view = RunView.From(metadata, RunLinks.For(request, instanceId), includeDetails: false);
+        return Results.Ok(new RunHistory(
+            instanceId,
+            view.Workflow,
+            metadata.RuntimeStatus.ToString(),
+            view.State,
+            metadata.CreatedAt,
+            metadata.LastUpdatedAt,
+            result?.Steps ?? status?.Timeline ?? [],
+            result is null ? status?.EarlierSteps ?? 0 : 0,
+            metadata.IsRunning ? status?.Gate : null,
+            view.Failure,
+            result?.Totals ?? status?.Totals,
+            metadata.IsRunning && status is not null ? status with { Timeline = null } : null));
     }
 
-    public async Task<IResult> TerminateAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
-    {
-        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        if (metadata is null)
-        {
-            return Problems.NotFound($"no run with id '{instanceId}'");
-        }
+    static IResult UnknownRun(string instanceId) => Problems.NotFound($"no run with id '{instanceId}'");
 
-        if (!metadata.IsRunning && metadata.RuntimeStatus != OrchestrationRuntimeStatus.Suspended)
-        {
-            return Problems.Conflict($"run '{instanceId}' is {metadata.RuntimeStatus} and cannot be terminated");
-        }
-
-        string reason = request.Query["reason"].ToString() is { Length: > 0 } given ? given : "terminated by an operator";
-        await client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions { Output = reason }, cancellationToken);
-        return Results.Accepted(RunLinks.For(request, instanceId).Status, new { instanceId, reason });
-    }
+    static IResult NotValidNow(string instanceId, OrchestrationMetadata metadata, string action) =>
+        Problems.Conflict($"run '{instanceId}' is {metadata.RuntimeStatus} and cannot be {action}",
+            new Dictionary<string, object?> { ["instanceId"] = instanceId, ["runtimeStatus"] = metadata.RuntimeStatus.ToString() });
 }
 
-public sealed record RunHistory(string InstanceId, string RuntimeStatus, DateTimeOffset CreatedAt, DateTimeOffset LastUpdatedAt,
-    IReadOnlyList<StepRecord> Steps, RunStatus? Current, RunFailure? Failure);
+/// <param name="EarlierStepsOmitted">Step executions older than <see cref="Steps"/> that are not listed (long runs not yet completed).</param>
+public sealed record RunHistory(
+    string InstanceId,
+    string Workflow,
+    string RuntimeStatus,
+    string State,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastUpdatedAt,
+    IReadOnlyList<StepRecord> Steps,
+    int EarlierStepsOmitted,
+    OpenGate? OpenGate,
+    RunFailure? Failure,
+    RunTotals? Totals,
+    RunStatus? Current);

@@ -1,11 +1,12 @@
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
 namespace StreamCanvas.Hosting;
 
 /// <summary>
-/// Clients for the app's own tables on the task hub's storage account (AzureWebJobsStorage): a connection
+/// Clients for the app's own tables and queues on the task hub's storage account (AzureWebJobsStorage): a connection
 /// string locally, an identity-based connection (AzureWebJobsStorage__accountName) in Azure.
 /// </summary>
 public static class StorageClients
@@ -19,6 +20,11 @@ public static class StorageClients
         configuration[$"{ConnectionSetting}:accountName"] is { Length: > 0 } account
             ? new TableServiceClient(new Uri($"https://{account}.table.core.windows.net"), Credential(configuration))
             : new TableServiceClient(ConnectionString(configuration));
+
+    public static QueueClient Queue(IConfiguration configuration, string queue, QueueClientOptions options) =>
+        configuration[$"{ConnectionSetting}:accountName"] is { Length: > 0 } account
+            ? new QueueClient(new Uri($"https://{account}.queue.core.windows.net/{queue}"), Credential(configuration), options)
+            : new QueueClient(ConnectionString(configuration), queue, options);
 
     public static DefaultAzureCredential Credential(IConfiguration configuration) =>
         new(new DefaultAzureCredentialOptions { ManagedIdentityClientId = configuration[$"{ConnectionSetting}:clientId"] });

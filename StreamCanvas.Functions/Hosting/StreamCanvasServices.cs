@@ -8,6 +8,7 @@ using StreamCanvas.Activities.Tools;
 using StreamCanvas.Api;
 using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
+using StreamCanvas.Starts;
 
 namespace StreamCanvas.Hosting;
 
@@ -59,6 +60,10 @@ public static class StreamCanvasServices
         services.AddTransient<ToolStepActivity>();
         services.AddTransient<NotifyApproversActivity>();
 
+        services.AddSingleton<RunStarter>();
+        services.Configure<StartQueueOptions>(configuration.GetSection(StartQueueOptions.Section));
+        services.AddSingleton<StartQueues>();
+        services.AddSingleton<QueueStartHandler>();
         services.AddSingleton<StartRunHandler>();
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();

@@ -43,7 +43,16 @@ public sealed class RunState(WorkflowRunRequest request)
         Timeline.Count,
         ApprovalWaitSeconds);
 
-    public void Publish(TaskOrchestrationContext context, RunStatus status) => context.SetCustomStatus(status);
+    /// <summary>
+    /// Publishes the status with the totals and the tail of the timeline. Replay-safe: the timeline is rebuilt
+    /// identically on replay, and only the last status of each checkpoint is stored.
+    /// </summary>
+    public void Publish(TaskOrchestrationContext context, RunStatus status) => context.SetCustomStatus(status with
+    {
+        Totals = Totals(),
+        Timeline = Timeline.Skip(Math.Max(0, Timeline.Count - RunStatus.MaxPublishedSteps)).ToList(),
+        EarlierSteps = Math.Max(0, Timeline.Count - RunStatus.MaxPublishedSteps),
+    });
 
     /// <summary>Records the failure on the custom status and ends the run as Failed.</summary>
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]

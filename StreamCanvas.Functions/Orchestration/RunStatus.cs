@@ -13,6 +13,21 @@ public sealed record RunStatus
     public int Attempt { get; init; } = 1;
     public OpenGate? Gate { get; init; }
     public RunFailure? Failure { get; init; }
+
+    /// <summary>Totals so far, so a running or failed run reports tokens and approval wait too.</summary>
+    public RunTotals? Totals { get; init; }
+
+    /// <summary>
+    /// The latest step executions (at most <see cref="MaxPublishedSteps"/>), so the history of a run that has not
+    /// completed is readable without replaying it. A completed run's full timeline is in its output.
+    /// </summary>
+    public IReadOnlyList<StepRecord>? Timeline { get; init; }
+
+    /// <summary>How many earlier step executions were left out of <see cref="Timeline"/>.</summary>
+    public int EarlierSteps { get; init; }
+
+    /// <summary>Keeps the custom status small (a table row, written at every checkpoint) however long the run.</summary>
+    public const int MaxPublishedSteps = 50;
 }
 
 public static class RunStates

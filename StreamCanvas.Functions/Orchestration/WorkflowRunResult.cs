@@ -41,6 +41,9 @@ public sealed record StepRecord
     public string? Model { get; init; }
     public TokenUsage? Tokens { get; init; }
     public double? ActivityMilliseconds { get; init; }
+
+    /// <summary>Wall-clock time of the step from its start to its end, retries and approval waits included.</summary>
+    public double? DurationMilliseconds => CompletedAt is DateTime completed ? (completed - StartedAt).TotalMilliseconds : null;
     public StepError? Error { get; init; }
 
     /// <summary>For condition steps, the branch taken; for failures routed elsewhere, the step gone to.</summary>

@@ -39,6 +39,7 @@ public static partial class StandaloneHost
         WebApplication app = Build(builder, options);
         int workflows = app.Services.GetRequiredService<Definitions.WorkflowCatalog>().All.Count;
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("StreamCanvas");
+        app.Services.GetRequiredService<OperatorKey>().LogStartup(logger);
         await app.StartAsync();
         LogReady(logger, $"http://{options.BindAddress}:{options.Port}/api", workflows);
         await app.WaitForShutdownAsync();
@@ -49,8 +50,9 @@ public static partial class StandaloneHost
         int sidecarPort = options.SidecarPort > 0 ? options.SidecarPort : FreePort();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port, o => o.Protocols = HttpProtocols.Http1AndHttp2);
+            // The sidecar first: Kestrel binds in order, and the API must not answer before the sidecar it calls can.
             kestrel.Listen(IPAddress.Loopback, sidecarPort, o => o.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port, o => o.Protocols = HttpProtocols.Http1AndHttp2);
         });
 
         IServiceCollection services = builder.Services;
@@ -77,6 +79,8 @@ public static partial class StandaloneHost
             });
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
+        services.AddHostedService<StartQueueListener>();
+        services.AddSingleton<OperatorKey>();
 
         WebApplication app = builder.Build();
         app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{sidecarPort}");

@@ -13,19 +13,19 @@ public static class StandaloneRoutes
     public static IEndpointRouteBuilder MapStreamCanvasApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder api = app.MapGroup("/" + ApiRoutes.Prefix);
-        api.MapPost(ApiRoutes.StartRun, (HttpRequest request, string name, DurableTaskClient client, StartRunHandler handler, CancellationToken ct) =>
+        api.MapOperatorApi();
+
+        RouteGroupBuilder keyed = api.MapGroup("").RequireOperatorKey();
+        keyed.MapPost(ApiRoutes.StartRun, (HttpRequest request, string name, DurableTaskClient client, StartRunHandler handler, CancellationToken ct) =>
             handler.HandleAsync(request, name, client, ct));
-        api.MapGet(ApiRoutes.Run, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
-            handler.GetAsync(request, id, client, ct));
-        api.MapGet(ApiRoutes.RunHistory, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
-            handler.HistoryAsync(request, id, client, ct));
-        api.MapPost(ApiRoutes.TerminateRun, (HttpRequest request, string id, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
-            handler.TerminateAsync(request, id, client, ct));
-        api.MapGet(ApiRoutes.Workflows, (WorkflowsHandler handler) => handler.List());
+        keyed.MapGet(ApiRoutes.Workflows, (WorkflowsHandler handler) => handler.List());
+        keyed.MapGet(ApiRoutes.Approvals, (HttpRequest request, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
+            handler.ListAsync(request, client, ct));
+
+        // Anonymous, as under the Functions host: the decision token is the approver's only credential.
+        api.MapGet(ApiRoutes.OpenApi, OpenApiDocument.Serve);
         api.MapGet(ApiRoutes.SampleCustomer, (string id) => SampleTools.Customer(id));
         api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, CancellationToken ct) => SampleTools.PublishAsync(request, ct));
-        api.MapGet(ApiRoutes.Approvals, (HttpRequest request, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
-            handler.ListAsync(request, client, ct));
         api.MapPost(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
             handler.DecideAsync(request, instanceId, gateId, client, ct));
         return app;

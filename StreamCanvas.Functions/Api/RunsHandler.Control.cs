@@ -1,0 +1,135 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
+using StreamCanvas.Approvals;
+using StreamCanvas.Orchestration;
+
+namespace StreamCanvas.Api;
+
+/// <summary>POST /api/runs/{id}/terminate, /suspend, /resume, /restart and /events/{name}.</summary>
+public sealed partial class RunsHandler
+{
+    public async Task<IResult> TerminateAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        if (metadata is null)
+        {
+            return UnknownRun(instanceId);
+        }
+
+        if (!metadata.IsRunning && metadata.RuntimeStatus != OrchestrationRuntimeStatus.Suspended)
+        {
+            return NotValidNow(instanceId, metadata, "terminated");
+        }
+
+        string reason = Reason(request, "terminated by an operator");
+        await client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions { Output = reason }, cancellationToken);
+        return Results.Accepted(RunLinks.For(request, instanceId).Status, new { instanceId, reason });
+    }
+
+    public async Task<IResult> SuspendAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        if (metadata is null)
+        {
+            return UnknownRun(instanceId);
+        }
+
+        if (metadata.RuntimeStatus is not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending))
+        {
+            return NotValidNow(instanceId, metadata, "suspended");
+        }
+
+        string reason = Reason(request, "suspended by an operator");
+        await client.SuspendInstanceAsync(instanceId, reason, cancellationToken);
+        return Results.Accepted(RunLinks.For(request, instanceId).Status, new { instanceId, reason });
+    }
+
+    public async Task<IResult> ResumeAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        if (metadata is null)
+        {
+            return UnknownRun(instanceId);
+        }
+
+        if (metadata.RuntimeStatus != OrchestrationRuntimeStatus.Suspended)
+        {
+            return NotValidNow(instanceId, metadata, "resumed");
+        }
+
+        string reason = Reason(request, "resumed by an operator");
+        await client.ResumeInstanceAsync(instanceId, reason, cancellationToken);
+        return Results.Accepted(RunLinks.For(request, instanceId).Status, new { instanceId, reason });
+    }
+
+    /// <summary>
+    /// Starts a new run with the finished run's exact request: the same input and the definition version it ran.
+    /// Done here rather than with the client's restart so the new id keeps the "&lt;workflow&gt;:" prefix.
+    /// </summary>
+    public async Task<IResult> RestartAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        if (metadata is null)
+        {
+            return UnknownRun(instanceId);
+        }
+
+        if (!Terminal.Contains(metadata.RuntimeStatus))
+        {
+            return NotValidNow(instanceId, metadata, "restarted until it has finished; terminate it first");
+        }
+
+        WorkflowRunRequest? original = metadata.ReadInputAs<WorkflowRunRequest>();
+        if (original is null)
+        {
+            return Problems.Conflict($"run '{instanceId}' has no stored input to restart with");
+        }
+
+        string newId = await starter.RestartAsync(original, client, cancellationToken);
+        RunLinks links = RunLinks.For(request, newId);
+        return Results.Accepted(links.Status, new { instanceId = newId, restartedFrom = instanceId, workflow = original.Definition.Name, links });
+    }
+
+    public async Task<IResult> RaiseEventAsync(HttpRequest request, string instanceId, string eventName, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        if (eventName.Length is 0 or > 128)
+        {
+            return Problems.BadRequest("event names are 1-128 characters", new FieldError("name", "1-128 characters"));
+        }
+
+        // Decisions must pass the approvals route's token and snapshot checks; they cannot be raised from here.
+        if (eventName.StartsWith(ApprovalEvents.ForGate(""), StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.BadRequest("approval decisions are sent through /api/approvals, not raised as events",
+                new FieldError("name", "reserved for approval decisions"));
+        }
+
+        JsonNode? payload = null;
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            (payload, IResult? problem) = await JsonBody.ReadAsync(request, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+
+        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        if (metadata is null)
+        {
+            return UnknownRun(instanceId);
+        }
+
+        if (Terminal.Contains(metadata.RuntimeStatus))
+        {
+            return NotValidNow(instanceId, metadata, "sent events");
+        }
+
+        await client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
+        return Results.Accepted(RunLinks.For(request, instanceId).Status, new { instanceId, eventName });
+    }
+
+    static string Reason(HttpRequest request, string fallback) =>
+        request.Query["reason"].ToString() is { Length: > 0 } given ? given : fallback;
+}
