@@ -11,8 +11,8 @@ namespace StreamCanvas.Hosting.Standalone;
 /// </summary>
 public static class DurableTaskStorage
 {
-    public const string ConnectionSetting = "AzureWebJobsStorage";
-    public const string TaskHubSetting = "TaskHubName";
+    public const string ConnectionSetting = AppSettingNames.Storage;
+    public const string TaskHubSetting = AppSettingNames.TaskHub;
     public const string DefaultTaskHub = "StreamCanvas";
 
     public static string ConnectionString(IConfiguration configuration) =>
@@ -20,7 +20,7 @@ public static class DurableTaskStorage
 
     public static AzureStorageOrchestrationService Create(IConfiguration configuration, ILoggerFactory loggerFactory)
     {
-        IConfigurationSection durable = configuration.GetSection("DurableTask");
+        IConfigurationSection durable = configuration.GetSection(AppSettingNames.Local.DurableTaskSection);
         var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = configuration[TaskHubSetting] is { Length: > 0 } hub ? hub : DefaultTaskHub,
