@@ -65,8 +65,8 @@ param toolConnections { *: toolConnection } = {}
 @description('Approval notification webhooks (Approvals:Webhooks:<name>): name to the Key Vault secret holding the URL.')
 param approvalWebhooks { *: string } = {}
 
-@description('Object id of the person or pipeline that sets the vault\'s secrets (Key Vault Secrets Officer); empty grants no one.')
-param vaultOperatorPrincipalId string = ''
+@description('Object id of the person or pipeline that operates the app: sets the vault\'s secrets and uploads packages; empty grants no one.')
+param operatorPrincipalId string = ''
 
 @description('Days Log Analytics keeps logs.')
 @minValue(30)
@@ -102,6 +102,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    operatorPrincipalId: operatorPrincipalId
   }
 }
 
@@ -122,7 +123,7 @@ module keyVault 'modules/keyvault.bicep' = {
     name: names.keyVault
     location: location
     tags: tags
-    vaultOperatorPrincipalId: vaultOperatorPrincipalId
+    operatorPrincipalId: operatorPrincipalId
   }
 }
 

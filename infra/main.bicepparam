@@ -26,8 +26,8 @@ param toolConnections = {
 // Incoming-webhook URLs carry their own credential, so each is a Key Vault secret, named here.
 param approvalWebhooks = {}
 
-// The object id of whoever sets the secrets, e.g. `az ad signed-in-user show --query id -o tsv`.
-param vaultOperatorPrincipalId = ''
+// The object id of whoever sets the secrets and uploads packages, e.g. `az ad signed-in-user show --query id -o tsv`.
+param operatorPrincipalId = ''
 
 param tags = {
   application: 'streamcanvas'

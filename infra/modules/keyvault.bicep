@@ -6,7 +6,7 @@ param location string
 param tags { *: string }
 
 @description('Principal (a person or a pipeline) allowed to set the secrets; empty grants no one.')
-param vaultOperatorPrincipalId string
+param operatorPrincipalId string
 
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 
@@ -27,11 +27,11 @@ resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   }
 }
 
-resource vaultOperator 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(vaultOperatorPrincipalId)) {
-  name: guid(vault.id, vaultOperatorPrincipalId, keyVaultSecretsOfficer)
+resource secretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(vault.id, operatorPrincipalId, keyVaultSecretsOfficer)
   scope: vault
   properties: {
-    principalId: vaultOperatorPrincipalId
+    principalId: operatorPrincipalId
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficer)
   }
 }

@@ -8,6 +8,11 @@ param tags { *: string }
 @description('Blob container the deployment package is uploaded to.')
 param deploymentContainerName string
 
+@description('Principal (a person or a pipeline) allowed to upload deployment packages; empty grants no one.')
+param operatorPrincipalId string
+
+var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+
 resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' = {
   name: name
   location: location
@@ -37,6 +42,16 @@ resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@
   name: deploymentContainerName
   properties: {
     publicAccess: 'None'
+  }
+}
+
+// Scoped to the package container: uploading a package needs nothing else in the account.
+resource packageUploader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(deployments.id, operatorPrincipalId, storageBlobDataContributor)
+  scope: deployments
+  properties: {
+    principalId: operatorPrincipalId
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
   }
 }
 
