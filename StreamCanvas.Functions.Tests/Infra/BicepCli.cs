@@ -14,11 +14,15 @@ public static class BicepCli
     public const string MainTemplate = "infra/main.bicep";
     public const string ExampleParameters = "infra/main.bicepparam";
 
-    static readonly Lazy<JsonObject> MainTemplateJson = new(() => BuildTemplate(MainTemplate));
+    static readonly Lazy<BicepResult> MainBuildResult = new(() => Run("build", MainTemplate, "--stdout", "--no-restore"));
+    static readonly Lazy<JsonObject> MainTemplateJson = new(() => ParseTemplate(MainBuild));
 
     public static string ExecutablePath { get; } = FindExecutable();
 
-    /// <summary>infra/main.bicep compiled to an ARM template, once per test run.</summary>
+    /// <summary>`bicep build infra/main.bicep --stdout`, run once per test run.</summary>
+    public static BicepResult MainBuild => MainBuildResult.Value;
+
+    /// <summary>infra/main.bicep compiled to an ARM template.</summary>
     public static JsonObject CompiledMainTemplate => MainTemplateJson.Value;
 
     public static BicepResult Run(params string[] arguments)
@@ -47,16 +51,10 @@ public static class BicepCli
         return new BicepResult(process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 
-    static JsonObject BuildTemplate(string path)
-    {
-        BicepResult result = Run("build", path, "--stdout", "--no-restore");
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"bicep build {path} failed ({result.ExitCode}):\n{result.StandardError}");
-        }
-
-        return JsonNode.Parse(result.StandardOutput)?.AsObject() ?? throw new InvalidOperationException($"bicep build {path} printed no template");
-    }
+    static JsonObject ParseTemplate(BicepResult build) =>
+        build.ExitCode == 0 && JsonNode.Parse(build.StandardOutput) is JsonObject template
+            ? template
+            : throw new InvalidOperationException($"bicep build {MainTemplate} failed ({build.ExitCode}):\n{build.StandardError}");
 
     static string FindExecutable()
     {

@@ -8,7 +8,7 @@ public sealed class BicepTemplateTests
     [Fact]
     public void Build_MainTemplate_CompilesWithoutDiagnostics()
     {
-        BicepResult result = BicepCli.Run("build", BicepCli.MainTemplate, "--stdout", "--no-restore");
+        BicepResult result = BicepCli.MainBuild;
 
         Assert.True(result.ExitCode == 0, $"bicep build failed ({result.ExitCode}):\n{result.StandardError}");
         Assert.True(result.StandardError.Trim().Length == 0, $"bicep build reported diagnostics:\n{result.StandardError}");

@@ -10,10 +10,15 @@ namespace StreamCanvas.Tests.Infra;
 /// </summary>
 public sealed partial class DeployedAppSettings
 {
-    DeployedAppSettings(IReadOnlyDictionary<string, string> values, IReadOnlySet<string> patterns)
+    const string KeyVaultReference = "@Microsoft.KeyVault(SecretUri=";
+
+    readonly string[] keyVaultReferenceFunctions;
+
+    DeployedAppSettings(IReadOnlyDictionary<string, string> values, IReadOnlySet<string> patterns, string[] keyVaultReferenceFunctions)
     {
         Values = values;
         Patterns = patterns;
+        this.keyVaultReferenceFunctions = keyVaultReferenceFunctions;
     }
 
     /// <summary>Settings by name, with their template expressions as values.</summary>
@@ -21,6 +26,11 @@ public sealed partial class DeployedAppSettings
 
     /// <summary>Key patterns of map entries, {0} for the entry name.</summary>
     public IReadOnlySet<string> Patterns { get; }
+
+    /// <summary>Whether the setting's value is a Key Vault reference, written out or built by a template function.</summary>
+    public bool IsKeyVaultReference(string key) =>
+        Values.TryGetValue(key, out string? value) &&
+        (value.Contains(KeyVaultReference, StringComparison.Ordinal) || keyVaultReferenceFunctions.Any(f => value.Contains(f + "(", StringComparison.Ordinal)));
 
     public static DeployedAppSettings FromTemplate(JsonObject template)
     {
@@ -50,7 +60,13 @@ public sealed partial class DeployedAppSettings
             }
         }
 
-        return new DeployedAppSettings(values, patterns);
+        // Bicep user-defined functions compile to namespaced template functions: __bicep.secretReference.
+        string[] referenceFunctions = [.. (scope["functions"]?.AsArray() ?? [])
+            .SelectMany(ns => (ns?["members"]?.AsObject() ?? [])
+                .Where(f => f.Value?["output"]?["value"]?.ToString().Contains(KeyVaultReference, StringComparison.Ordinal) == true)
+                .Select(f => $"{ns?["namespace"]}.{f.Key}"))];
+
+        return new DeployedAppSettings(values, patterns, referenceFunctions);
     }
 
     /// <summary>The template (main or a module's) that holds the appsettings resource, and the resource.</summary>
