@@ -11,7 +11,7 @@ namespace StreamCanvas.Hosting;
 /// </summary>
 public static class StorageClients
 {
-    public const string ConnectionSetting = "AzureWebJobsStorage";
+    public const string ConnectionSetting = AppSettingNames.Storage;
 
     public static string ConnectionString(IConfiguration configuration) =>
         configuration[ConnectionSetting] is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";

@@ -15,7 +15,7 @@ namespace StreamCanvas.Hosting;
 /// <summary>Everything both hosts share: definitions, activities, model, tools, approvals, API handlers.</summary>
 public static class StreamCanvasServices
 {
-    public const string WorkflowsPathSetting = "Workflows:Path";
+    public const string WorkflowsPathSetting = AppSettingNames.Local.WorkflowsPath;
 
     public static IServiceCollection AddStreamCanvas(this IServiceCollection services, IConfiguration configuration)
     {

@@ -10,19 +10,19 @@ namespace StreamCanvas.Hosting.Standalone;
 /// </summary>
 public static class DurableTaskStorage
 {
-    public const string TaskHubSetting = "TaskHubName";
+    public const string TaskHubSetting = AppSettingNames.TaskHub;
     public const string DefaultTaskHub = "StreamCanvas";
 
     public static AzureStorageOrchestrationService Create(IConfiguration configuration, ILoggerFactory loggerFactory)
     {
-        IConfigurationSection durable = configuration.GetSection("DurableTask");
+        IConfigurationSection durable = configuration.GetSection(AppSettingNames.Local.DurableTaskSection);
         var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = configuration[TaskHubSetting] is { Length: > 0 } hub ? hub : DefaultTaskHub,
 
             // Partition leases are owned per worker id. The default (machine name) would make two hosts on one
             // machine look like one owner; the port keeps them apart and stays the same across a restart.
-            WorkerId = durable["WorkerId"] is { Length: > 0 } worker ? worker : $"{Environment.MachineName}-{configuration["Standalone:Port"] ?? "7071"}",
+            WorkerId = durable["WorkerId"] is { Length: > 0 } worker ? worker : $"{Environment.MachineName}-{configuration[$"{AppSettingNames.Local.StandaloneSection}:Port"] ?? "7071"}",
             StorageAccountClientProvider = ClientProvider(configuration),
 
             // The provider backs off polling up to 30 s when idle; locally that makes events feel stuck.

@@ -15,7 +15,7 @@ namespace StreamCanvas.Hosting.Standalone;
 /// </summary>
 public sealed partial class OperatorKey
 {
-    public const string Setting = "Operator:ApiKey";
+    public const string Setting = AppSettingNames.Local.OperatorKey;
     public const string Header = "x-functions-key";
     public const string QueryParameter = "code";
 

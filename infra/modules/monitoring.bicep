@@ -1,0 +1,37 @@
+// Application Insights on a Log Analytics workspace: the app's logs, requests and the Durable Task traces.
+
+param workspaceName string
+param appInsightsName string
+param location string
+param tags { *: string }
+
+@description('Days the workspace keeps logs.')
+@minValue(30)
+@maxValue(730)
+param retentionInDays int
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
+  name: workspaceName
+  location: location
+  tags: tags
+  properties: {
+    retentionInDays: retentionInDays
+    sku: {
+      name: 'PerGB2018'
+    }
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: appInsightsName
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspace.id
+    IngestionMode: 'LogAnalytics'
+  }
+}
+
+output appInsightsName string = appInsights.name
