@@ -1,13 +1,9 @@
 using System.Net;
-using System.Net.Sockets;
-using DurableTask.AzureStorage;
-using DurableTask.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.DurableTask.Client;
-using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +17,7 @@ namespace StreamCanvas.Hosting.Standalone;
 
 /// <summary>
 /// `dotnet run` without the Functions host: Durable Task's Azure Storage provider served by the gRPC sidecar
-/// (TaskHubGrpcServer) to a Durable Task worker and client, behind the same HTTP routes.
+/// (<see cref="DurableSidecar"/>) to a Durable Task worker and client, behind the same HTTP routes.
 /// </summary>
 public static partial class StandaloneHost
 {
@@ -36,7 +32,8 @@ public static partial class StandaloneHost
         var options = builder.Configuration.GetSection(StandaloneOptions.Section).Get<StandaloneOptions>() ?? new StandaloneOptions();
         await using Azurite? azurite = await EnsureAzuriteAsync(builder.Configuration, options);
 
-        WebApplication app = Build(builder, options);
+        await using DurableSidecar sidecar = await DurableSidecar.StartAsync(builder.Configuration, options.SidecarPort);
+        WebApplication app = Build(builder, options, sidecar.Channel);
         int workflows = app.Services.GetRequiredService<Definitions.WorkflowCatalog>().All.Count;
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("StreamCanvas");
         app.Services.GetRequiredService<OperatorKey>().LogStartup(logger);
@@ -45,28 +42,13 @@ public static partial class StandaloneHost
         await app.WaitForShutdownAsync();
     }
 
-    static WebApplication Build(WebApplicationBuilder builder, StandaloneOptions options)
+    static WebApplication Build(WebApplicationBuilder builder, StandaloneOptions options, GrpcChannel channel)
     {
-        int sidecarPort = options.SidecarPort > 0 ? options.SidecarPort : FreePort();
         builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            // The sidecar first: Kestrel binds in order, and the API must not answer before the sidecar it calls can.
-            kestrel.Listen(IPAddress.Loopback, sidecarPort, o => o.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port, o => o.Protocols = HttpProtocols.Http1AndHttp2);
-        });
+            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port, o => o.Protocols = HttpProtocols.Http1AndHttp2));
 
         IServiceCollection services = builder.Services;
         services.AddStreamCanvas(builder.Configuration);
-        services.AddGrpc();
-        services.AddSingleton(sp => DurableTaskStorage.Create(builder.Configuration, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
-        services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
-        services.AddSingleton<TaskHubGrpcServer>();
-
-        // Registered before the worker so the task hub exists before anything polls it.
-        services.AddHostedService<TaskHubStartup>();
-
-        GrpcChannel channel = GrpcChannel.ForAddress($"http://127.0.0.1:{sidecarPort}");
         services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc(channel);
@@ -83,7 +65,6 @@ public static partial class StandaloneHost
         services.AddSingleton<OperatorKey>();
 
         WebApplication app = builder.Build();
-        app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{sidecarPort}");
         app.MapStreamCanvasApi();
         return app;
     }
@@ -101,21 +82,6 @@ public static partial class StandaloneHost
         return await Azurite.StartAsync(location);
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "StreamCanvas is ready at {ApiUrl} with {Workflows} workflow(s)")]
     static partial void LogReady(ILogger logger, string apiUrl, int workflows);
-
-    /// <summary>Creates the task hub's queues, tables and containers before the worker starts.</summary>
-    sealed class TaskHubStartup(AzureStorageOrchestrationService service) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => service.CreateIfNotExistsAsync();
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

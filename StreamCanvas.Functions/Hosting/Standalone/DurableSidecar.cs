@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Sockets;
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace StreamCanvas.Hosting.Standalone;
+
+/// <summary>
+/// Durable Task's Azure Storage provider served over gRPC (TaskHubGrpcServer) on a loopback port. It is a host
+/// of its own, started before the app: a gRPC channel that first finds nobody listening backs off before it tries
+/// again, so the app's worker and client must never connect before the sidecar listens.
+/// </summary>
+public sealed class DurableSidecar : IAsyncDisposable
+{
+    readonly WebApplication host;
+
+    DurableSidecar(WebApplication host, int port)
+    {
+        this.host = host;
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+    }
+
+    /// <summary>The channel the app's Durable Task worker and client share.</summary>
+    public GrpcChannel Channel { get; }
+
+    public static async Task<DurableSidecar> StartAsync(IConfiguration configuration, int port)
+    {
+        port = port > 0 ? port : FreePort();
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(sp => DurableTaskStorage.Create(configuration, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
+        builder.Services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
+        builder.Services.AddSingleton<TaskHubGrpcServer>();
+        builder.Services.AddHostedService<TaskHubStartup>();
+
+        WebApplication host = builder.Build();
+        host.MapGrpcService<TaskHubGrpcServer>();
+        await host.StartAsync();
+        return new DurableSidecar(host, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await host.StopAsync(timeout.Token);
+        await host.DisposeAsync();
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Creates the task hub's queues, tables and containers before anything polls them.</summary>
+    sealed class TaskHubStartup(AzureStorageOrchestrationService service) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => service.CreateIfNotExistsAsync();
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
