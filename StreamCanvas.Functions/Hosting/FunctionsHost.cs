@@ -12,6 +12,7 @@ public static class FunctionsHost
     {
         FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
+        builder.UseMiddleware<StreamCanvas.Functions.ProblemDetailsMiddleware>();
         builder.Services.AddStreamCanvas(builder.Configuration);
         IHost host = builder.Build();
 

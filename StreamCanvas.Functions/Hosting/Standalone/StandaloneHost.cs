@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Activities;
+using StreamCanvas.Api;
 using StreamCanvas.Approvals;
 using StreamCanvas.Orchestration;
 
@@ -65,6 +66,11 @@ public static partial class StandaloneHost
         services.AddSingleton<OperatorKey>();
 
         WebApplication app = builder.Build();
+        app.UseExceptionHandler(errors => errors.Run(context =>
+        {
+            Exception? error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+            return UnexpectedErrors.ToProblem(error ?? new InvalidOperationException("unknown error")).ExecuteAsync(context);
+        }));
         app.MapStreamCanvasApi();
         return app;
     }
