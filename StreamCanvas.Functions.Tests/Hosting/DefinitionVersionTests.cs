@@ -53,5 +53,13 @@ public sealed class DefinitionVersionTests
         Assert.Equal("2.0.0", @new["version"]!.GetValue<string>());
         Assert.Contains("new prompt", @new["outputs"]!["summarize"]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.NotEqual(old["definitionHash"]!.GetValue<string>(), @new["definitionHash"]!.GetValue<string>());
+
+        JsonObject versions = (await host.Http.GetFromJsonAsync<JsonObject>("api/workflows/versioned/versions"))!;
+        Assert.Equal("2.0.0", versions["deployed"]!["version"]!.GetValue<string>());
+        var inUse = versions["versions"]!.AsArray().ToDictionary(v => v!["version"]!.GetValue<string>(), v => v!);
+        Assert.Equal(1, inUse["1.0.0"]!["runs"]!.GetValue<int>());
+        Assert.False(inUse["1.0.0"]!["deployed"]!.GetValue<bool>());
+        Assert.Equal(1, inUse["2.0.0"]!["byStatus"]!["Completed"]!.GetValue<int>());
+        Assert.True(inUse["2.0.0"]!["deployed"]!.GetValue<bool>());
     }
 }

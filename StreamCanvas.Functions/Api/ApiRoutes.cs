@@ -17,6 +17,7 @@ public static class ApiRoutes
     public const string RunEvent = "runs/{id}/events/{name}";
     public const string OpenApi = "openapi.json";
     public const string Workflows = "workflows";
+    public const string WorkflowVersions = "workflows/{name}/versions";
     public const string SampleCustomer = "samples/customers/{id}";
     public const string SampleArticles = "samples/articles";
     public const string Approvals = "approvals";

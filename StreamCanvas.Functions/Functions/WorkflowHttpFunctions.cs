@@ -45,6 +45,14 @@ public sealed class WorkflowHttpFunctions(StartRunHandler startRun, RunsHandler 
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Workflows)] HttpRequest request) =>
         workflows.List();
 
+    [Function(nameof(ListWorkflowVersions))]
+    public Task<IResult> ListWorkflowVersions(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.WorkflowVersions)] HttpRequest request,
+        string name,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context) =>
+        workflows.VersionsAsync(name, client, context.CancellationToken);
+
     [Function(nameof(SampleCustomer))]
     public IResult SampleCustomer(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.SampleCustomer)] HttpRequest request,

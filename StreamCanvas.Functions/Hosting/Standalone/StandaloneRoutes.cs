@@ -19,6 +19,8 @@ public static class StandaloneRoutes
         keyed.MapPost(ApiRoutes.StartRun, (HttpRequest request, string name, DurableTaskClient client, StartRunHandler handler, CancellationToken ct) =>
             handler.HandleAsync(request, name, client, ct));
         keyed.MapGet(ApiRoutes.Workflows, (WorkflowsHandler handler) => handler.List());
+        keyed.MapGet(ApiRoutes.WorkflowVersions, (string name, DurableTaskClient client, WorkflowsHandler handler, CancellationToken ct) =>
+            handler.VersionsAsync(name, client, ct));
         keyed.MapGet(ApiRoutes.Approvals, (HttpRequest request, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
             handler.ListAsync(request, client, ct));
 
