@@ -192,6 +192,33 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DecideAsync_FinishedRunWithoutADecision_Returns410AndRecordsTheRefusal()
+    {
+        run = new OrchestrationMetadata(nameof(WorkflowOrchestrator), instanceId) { RuntimeStatus = OrchestrationRuntimeStatus.Terminated, DataConverter = JsonDataConverter.Default };
+
+        IResult late = await DecideAsync(Body(), Token());
+
+        Assert.Equal(StatusCodes.Status410Gone, StatusOf(late));
+        var refusals = await store.RefusalsAsync(instanceId, "review-1", CancellationToken.None);
+        (string reason, string? body) = Assert.Single(refusals);
+        Assert.Contains("will never open again", reason, StringComparison.Ordinal);
+        Assert.Contains("ed@example.com", body, StringComparison.Ordinal);
+        Assert.Empty(raised);
+    }
+
+    [Fact]
+    public async Task DecideAsync_GateClosedWhileTheRunGoesOn_Returns404AndRecordsTheRefusal()
+    {
+        run = Running(Gate(gateId: "review-2"));
+
+        IResult late = await DecideAsync(Body(), Token(gateId: "review-1"), gateId: "review-1");
+
+        Assert.Equal(StatusCodes.Status404NotFound, StatusOf(late));
+        Assert.Single(await store.RefusalsAsync(instanceId, "review-1", CancellationToken.None));
+        Assert.Empty(raised);
+    }
+
+    [Fact]
     public async Task DecideAsync_AlreadyDecided_Returns409WithTheRecordedDecision()
     {
         Assert.Equal(StatusCodes.Status202Accepted, StatusOf(await DecideAsync(Body(), Token())));

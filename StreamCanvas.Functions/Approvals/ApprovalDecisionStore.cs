@@ -47,6 +47,36 @@ public sealed class ApprovalDecisionStore(TableClient table)
             : null;
     }
 
+    /// <summary>
+    /// Keeps a decision that could not be applied (finished run, gate not open) so it is never silently dropped:
+    /// one row per refusal beside the gate's claim row.
+    /// </summary>
+    public async Task RecordRefusalAsync(string instanceId, string gateId, string reason, string? body, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var entity = new TableEntity(Key(instanceId), $"{Key(gateId)}~refused~{at.UtcTicks:D19}~{Guid.NewGuid():N}")
+        {
+            ["Reason"] = reason,
+            ["Body"] = body is { Length: > 32_000 } ? body[..32_000] : body,
+            ["At"] = at,
+        };
+        await table.AddEntityAsync(entity, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<(string Reason, string? Body)>> RefusalsAsync(string instanceId, string gateId, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        string prefix = $"{Key(gateId)}~refused~";
+        string partition = Key(instanceId);
+        var refusals = new List<(string, string?)>();
+        await foreach (TableEntity row in table.QueryAsync<TableEntity>(e => e.PartitionKey == partition && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(prefix + "~") < 0, cancellationToken: cancellationToken))
+        {
+            refusals.Add((row.GetString("Reason") ?? "", row.GetString("Body")));
+        }
+
+        return refusals;
+    }
+
     /// <summary>Table keys may not hold '/', '\', '#' or '?'; instance ids come from clients.</summary>
     static string Key(string value) => Uri.EscapeDataString(value);
 

@@ -54,7 +54,15 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
 
         if (gate is null)
         {
-            return Problems.NotFound($"run '{instanceId}' has no open approval gate '{gateId}'");
+            // A signed token means this gate did open once; a decision that can no longer apply is kept, not dropped.
+            string reason = run.IsRunning
+                ? $"run '{instanceId}' has no open approval gate '{gateId}' (it closed without this decision)"
+                : $"run '{instanceId}' has finished ({run.RuntimeStatus}); gate '{gateId}' will never open again";
+            await store.RecordRefusalAsync(instanceId, gateId, reason, await ReadTextAsync(request, cancellationToken), clock.GetUtcNow(), cancellationToken);
+            LogRefused(instanceId, gateId, reason);
+            return run.IsRunning
+                ? Problems.NotFound(reason)
+                : Problems.Of(StatusCodes.Status410Gone, "Run finished", reason);
         }
 
         if (token.Level != gate.LevelIndex)
@@ -152,6 +160,18 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} gate {GateId}: {Decision} by {Approver} at level {Level}")]
     partial void LogDecided(string instanceId, string gateId, string decision, string approver, string level);
+
+    /// <summary>The raw body (bounded) for the refusal record; a malformed body is recorded as it came.</summary>
+    static async Task<string?> ReadTextAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var buffer = new char[JsonBody.MaxBytes];
+        using var reader = new StreamReader(request.Body, leaveOpen: true);
+        int read = await reader.ReadBlockAsync(buffer.AsMemory(), cancellationToken);
+        return read == 0 ? null : new string(buffer, 0, read);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a decision for run {InstanceId} gate {GateId}: {Reason}")]
+    partial void LogRefused(string instanceId, string gateId, string reason);
 }
 
 public sealed record DecisionAccepted(string InstanceId, string GateId, ApprovalDecision Decision, RunLinks Links);
