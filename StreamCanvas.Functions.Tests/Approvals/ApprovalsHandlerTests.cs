@@ -218,6 +218,53 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
         Assert.Empty(raised);
     }
 
+    /// <summary>A running run between steps: no gate published yet, and a definition with an approval step "review".</summary>
+    OrchestrationMetadata BetweenSteps() => new(nameof(WorkflowOrchestrator), instanceId)
+    {
+        RuntimeStatus = OrchestrationRuntimeStatus.Running,
+        DataConverter = JsonDataConverter.Default,
+        SerializedInput = JsonDataConverter.Default.Serialize(TestDefinitions.Request(TestDefinitions.Load(TestDefinitions.Workflow("""
+            [ { "id": "draft", "kind": "llm", "prompt": "p" },
+              { "id": "review", "kind": "approval", "context": ["input.topic"], "escalation": [ { "name": "editor", "timeout": "PT1H" } ] } ]
+            """)))),
+        SerializedCustomStatus = JsonDataConverter.Default.Serialize(new RunStatus { Workflow = "test-flow", Version = "1.0.0", State = RunStates.Running, CurrentStep = "draft" }),
+    };
+
+    [Fact]
+    public async Task DecideAsync_GateStatusPublishedMomentsLater_WaitsForItAndClaimsNormally()
+    {
+        int reads = 0;
+        client.Setup(c => c.GetInstancesAsync(instanceId, It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => Interlocked.Increment(ref reads) < 3 ? BetweenSteps() : Running(Gate()));
+
+        IResult result = await DecideAsync(Body(), Token());
+
+        Assert.Equal(StatusCodes.Status202Accepted, StatusOf(result));
+        Assert.NotNull(await store.FindAsync(instanceId, "review-1", CancellationToken.None));
+        Assert.Single(raised);
+    }
+
+    [Fact]
+    public async Task DecideAsync_GateNotOpenYet_KeepsTheDecisionForWhenItOpens()
+    {
+        run = BetweenSteps();
+        TimeSpan wait = ApprovalsHandler.GateVisibilityWait;
+        ApprovalsHandler.GateVisibilityWait = TimeSpan.FromMilliseconds(500);
+        try
+        {
+            IResult result = await DecideAsync(Body(), Token());
+
+            Assert.Equal(StatusCodes.Status202Accepted, StatusOf(result));
+            (string name, ApprovalDecision decision) = Assert.Single(raised);
+            Assert.Equal((ApprovalEvents.ForGate("review-1"), Hash), (name, decision.SnapshotHash));
+            Assert.Null(await store.FindAsync(instanceId, "review-1", CancellationToken.None)); // not claimed: the gate checks it
+        }
+        finally
+        {
+            ApprovalsHandler.GateVisibilityWait = wait;
+        }
+    }
+
     [Fact]
     public async Task DecideAsync_AlreadyDecided_Returns409WithTheRecordedDecision()
     {

@@ -63,6 +63,17 @@ public sealed class ApprovalDecisionStore(TableClient table)
         await table.AddEntityAsync(entity, cancellationToken);
     }
 
+    /// <summary>Keeps a decision that arrived before its gate was visible, for the audit trail.</summary>
+    public async Task RecordEarlyAsync(string instanceId, string gateId, ApprovalDecision decision, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var entity = new TableEntity(Key(instanceId), $"{Key(gateId)}~early~{decision.DecidedAt.Ticks:D19}~{Guid.NewGuid():N}")
+        {
+            ["Decision"] = JsonSerializer.Serialize(decision, JsonSerializerOptions.Web),
+        };
+        await table.AddEntityAsync(entity, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<(string Reason, string? Body)>> RefusalsAsync(string instanceId, string gateId, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Api;
+using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Approvals;
@@ -39,7 +40,7 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
             return Problems.NotFound($"no run with id '{instanceId}'");
         }
 
-        OpenGate? gate = run.IsRunning && run.ReadCustomStatusAs<RunStatus>()?.Gate is { } open && open.GateId == gateId ? open : null;
+        OpenGate? gate = OpenGateOf(run, gateId);
         if (await store.FindAsync(instanceId, gateId, cancellationToken) is { } recorded)
         {
             if (gate is not null)
@@ -52,8 +53,20 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
             return AlreadyDecided(gateId, recorded);
         }
 
+        if (gate is null && MayStillOpen(run, gateId))
+        {
+            // The token proves the orchestrator opened this gate, but its status may not be written yet (the
+            // notice can go out before the checkpoint that publishes the gate). Give the checkpoint a moment.
+            (run, gate) = await WaitForGateAsync(client, instanceId, gateId, run, cancellationToken);
+        }
+
         if (gate is null)
         {
+            if (MayStillOpen(run, gateId))
+            {
+                return await KeepEarlyDecisionAsync(request, instanceId, gateId, token.Level, client, cancellationToken);
+            }
+
             // A signed token means this gate did open once; a decision that can no longer apply is kept, not dropped.
             string reason = run.IsRunning
                 ? $"run '{instanceId}' has no open approval gate '{gateId}' (it closed without this decision)"
@@ -161,6 +174,87 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} gate {GateId}: {Decision} by {Approver} at level {Level}")]
     partial void LogDecided(string instanceId, string gateId, string decision, string approver, string level);
 
+    /// <summary>How long a decision waits for its gate's status to be published before it is kept as early.</summary>
+    public static TimeSpan GateVisibilityWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    static OpenGate? OpenGateOf(OrchestrationMetadata run, string gateId) =>
+        run.IsRunning && run.ReadCustomStatusAs<RunStatus>()?.Gate is { } open && open.GateId == gateId ? open : null;
+
+    /// <summary>
+    /// A gate not visible yet may still be opening: the run is running, waits at no other gate, has not closed
+    /// this one, and its definition has an approval step of that id.
+    /// </summary>
+    static bool MayStillOpen(OrchestrationMetadata run, string gateId)
+    {
+        if (!run.IsRunning || run.ReadCustomStatusAs<RunStatus>()?.Gate is not null || HasClosed(run, gateId))
+        {
+            return false;
+        }
+
+        int dash = gateId.LastIndexOf('-');
+        return dash > 0 && run.ReadInputAs<WorkflowRunRequest>()?.Definition.FindStep(gateId[..dash]) is ApprovalStep;
+    }
+
+    /// <summary>Whether the run's published timeline shows this gate already closed (decided or timed out).</summary>
+    static bool HasClosed(OrchestrationMetadata run, string gateId) =>
+        run.ReadCustomStatusAs<RunStatus>()?.Timeline?.Any(step => step.Approval?.GateId == gateId) ?? false;
+
+    static async Task<(OrchestrationMetadata Run, OpenGate? Gate)> WaitForGateAsync(
+        DurableTaskClient client, string instanceId, string gateId, OrchestrationMetadata run, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + GateVisibilityWait;
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, cancellationToken);
+            run = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken) ?? run;
+            if (OpenGateOf(run, gateId) is { } gate)
+            {
+                return (run, gate);
+            }
+
+            if (!run.IsRunning || HasClosed(run, gateId))
+            {
+                break;
+            }
+        }
+
+        return (run, null);
+    }
+
+    /// <summary>
+    /// A decision for a gate whose status is not visible yet is raised anyway: Durable keeps an event until the
+    /// run waits for it, and the gate then checks the snapshot hash itself. It is not claimed, so a decision the
+    /// gate ignores cannot block the real one.
+    /// </summary>
+    async Task<IResult> KeepEarlyDecisionAsync(HttpRequest request, string instanceId, string gateId, int level, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        (JsonNode? body, IResult? bodyProblem) = await JsonBody.ReadAsync(request, cancellationToken);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+
+        (DecisionRequest? decided, IReadOnlyList<FieldError> errors) = DecisionRequest.Parse(body, gateCriteria: null);
+        if (decided is null)
+        {
+            return Problems.BadRequest("the decision is not valid", [.. errors]);
+        }
+
+        var decision = new ApprovalDecision
+        {
+            Decision = decided.Decision, Approver = decided.Approver, Comment = decided.Comment, Criteria = decided.Criteria,
+            SnapshotHash = decided.SnapshotHash, Level = level, DecidedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        await store.RecordEarlyAsync(instanceId, gateId, decision, cancellationToken);
+        await client.RaiseEventAsync(instanceId, ApprovalEvents.ForGate(gateId), decision, cancellationToken);
+        LogEarly(instanceId, gateId, decision.Decision, decision.Approver);
+        return Results.Accepted(RunLinks.For(request, instanceId).Status,
+            new EarlyDecisionAccepted(instanceId, gateId, decision, "the gate has not opened yet; the decision applies when it does", RunLinks.For(request, instanceId, gateId)));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kept an early decision for run {InstanceId} gate {GateId}: {Decision} by {Approver}")]
+    partial void LogEarly(string instanceId, string gateId, string decision, string approver);
+
     /// <summary>The raw body (bounded) for the refusal record; a malformed body is recorded as it came.</summary>
     static async Task<string?> ReadTextAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -175,6 +269,8 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
 }
 
 public sealed record DecisionAccepted(string InstanceId, string GateId, ApprovalDecision Decision, RunLinks Links);
+
+public sealed record EarlyDecisionAccepted(string InstanceId, string GateId, ApprovalDecision Decision, string Note, RunLinks Links);
 
 /// <summary>An open gate as the pending list shows it: where it waits, for whom, since when, until when, on what.</summary>
 public sealed record PendingApproval(

@@ -11,7 +11,8 @@ public sealed record DecisionRequest(string Decision, string Approver, string? C
     public const int MaxCommentLength = 4000;
 
     /// <summary>The request, or every field at fault (JSON Pointers) when it is not one.</summary>
-    public static (DecisionRequest? Request, IReadOnlyList<FieldError> Errors) Parse(JsonNode? body, IReadOnlyList<string> gateCriteria)
+    /// <remarks>Without <paramref name="gateCriteria"/> (the gate is not visible yet) criteria names are not checked.</remarks>
+    public static (DecisionRequest? Request, IReadOnlyList<FieldError> Errors) Parse(JsonNode? body, IReadOnlyList<string>? gateCriteria)
     {
         if (body is not JsonObject fields)
         {
@@ -33,7 +34,7 @@ public sealed record DecisionRequest(string Decision, string Approver, string? C
         {
             foreach ((string name, JsonNode? answer) in answers)
             {
-                if (!gateCriteria.Contains(name))
+                if (gateCriteria is not null && !gateCriteria.Contains(name))
                 {
                     errors.Add(new FieldError($"/criteria/{Pointer(name)}", "is not one of the gate's criteria"));
                 }
@@ -55,7 +56,7 @@ public sealed record DecisionRequest(string Decision, string Approver, string? C
         // An approval confirms the checklist item by item; a rejection may leave items unanswered.
         if (decision == Decisions.Approve)
         {
-            foreach (string criterion in gateCriteria.Where(c => !criteria.GetValueOrDefault(c) && !errors.Any(e => e.Field == $"/criteria/{Pointer(c)}")))
+            foreach (string criterion in (gateCriteria ?? []).Where(c => !criteria.GetValueOrDefault(c) && !errors.Any(e => e.Field == $"/criteria/{Pointer(c)}")))
             {
                 errors.Add(new FieldError($"/criteria/{Pointer(criterion)}", "must be confirmed (true) to approve"));
             }
