@@ -13,8 +13,9 @@ try
         await StandaloneHost.RunAsync(args);
     }
 }
-catch (WorkflowDefinitionException ex)
+catch (Exception ex) when (ex is WorkflowDefinitionException or Microsoft.Extensions.Options.OptionsValidationException)
 {
+    // Configuration the engine cannot run with: say what is wrong and stop, without a stack trace.
     Console.Error.WriteLine(ex.Message);
     return 2;
 }

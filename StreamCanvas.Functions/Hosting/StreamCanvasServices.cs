@@ -24,7 +24,8 @@ public static class StreamCanvasServices
         // Loaded once, eagerly, by the host at startup: an invalid definition stops the host with its message.
         services.AddSingleton(_ => DefinitionLoader.LoadDirectory(WorkflowsDirectory(configuration)));
 
-        services.Configure<ModelOptions>(configuration.GetSection(ModelOptions.Section));
+        services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
         services.AddSingleton<IChatModel>(sp =>
             sp.GetRequiredService<IOptions<ModelOptions>>().Value.Provider switch
             {

@@ -61,6 +61,7 @@ var settings = {
   // The app's own defaults, listed so they can be tuned in place.
   Model__MaxRetries: '3'
   Model__TimeoutSeconds: '100'
+  Model__ActivityTimeoutSeconds: '600'
   Tools__DefaultTimeoutSeconds: '30'
   Tools__AttemptTimeoutSeconds: '10'
   Tools__MaxResponseBytes: '1048576'

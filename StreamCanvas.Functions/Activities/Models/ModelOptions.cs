@@ -23,8 +23,43 @@ public sealed class ModelOptions
     /// <summary>Retries of 429/5xx inside one model call (the client honours Retry-After).</summary>
     public int MaxRetries { get; set; } = 3;
 
-    /// <summary>Timeout of one model call; kept below the activity's own limit.</summary>
+    /// <summary>Timeout of one model call (one HTTP attempt).</summary>
     public int TimeoutSeconds { get; set; } = 100;
+
+    /// <summary>
+    /// Most time one llm step activity may spend on the model, retries included. It must stay below the
+    /// activity's own limit (host.json functionTimeout, 15 minutes), so a slow model fails the step with a
+    /// reason instead of the host killing the activity.
+    /// </summary>
+    public int ActivityTimeoutSeconds { get; set; } = 600;
+
+    /// <summary>The host's limit for one function execution (host.json functionTimeout).</summary>
+    public const int HostFunctionTimeoutSeconds = 15 * 60;
+}
+
+/// <summary>Refuses to start with model timeouts that could outlive the activity running them.</summary>
+public sealed class ModelOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<ModelOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, ModelOptions options)
+    {
+        var failures = new List<string>();
+        if (options.TimeoutSeconds <= 0 || options.MaxRetries < 0)
+        {
+            failures.Add("Model:TimeoutSeconds must be positive and Model:MaxRetries not negative.");
+        }
+
+        if (options.ActivityTimeoutSeconds >= ModelOptions.HostFunctionTimeoutSeconds)
+        {
+            failures.Add($"Model:ActivityTimeoutSeconds ({options.ActivityTimeoutSeconds}) must be below the host's function timeout ({ModelOptions.HostFunctionTimeoutSeconds} s).");
+        }
+
+        if (options.TimeoutSeconds >= options.ActivityTimeoutSeconds)
+        {
+            failures.Add($"Model:TimeoutSeconds ({options.TimeoutSeconds}) must be below Model:ActivityTimeoutSeconds ({options.ActivityTimeoutSeconds}).");
+        }
+
+        return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+    }
 }
 
 public static class ModelProviders

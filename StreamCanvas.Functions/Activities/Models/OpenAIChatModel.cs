@@ -49,9 +49,12 @@ public sealed class OpenAIChatModel : IChatModel
                 : ChatResponseFormat.CreateJsonSchemaFormat("step_output", BinaryData.FromString(call.OutputSchema.ToJsonString()));
         }
 
+        // Retries included, the call must end before the activity's own limit.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(TimeSpan.FromSeconds(options.ActivityTimeoutSeconds));
         try
         {
-            ClientResult<ChatCompletion> result = await client.CompleteChatAsync(messages, completionOptions, cancellationToken);
+            ClientResult<ChatCompletion> result = await client.CompleteChatAsync(messages, completionOptions, budget.Token);
             ChatCompletion completion = result.Value;
             string text = string.Concat(completion.Content.Select(part => part.Text));
             return new ChatReply(
@@ -67,7 +70,10 @@ public sealed class OpenAIChatModel : IChatModel
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ModelCallException(FailureReasons.ModelError, $"model call timed out after {options.TimeoutSeconds}s", retryable: true, inner: ex);
+            throw new ModelCallException(FailureReasons.ModelError,
+                budget.IsCancellationRequested
+                    ? $"model calls used the step's {options.ActivityTimeoutSeconds}s budget"
+                    : $"model call timed out after {options.TimeoutSeconds}s", retryable: true, inner: ex);
         }
         catch (HttpRequestException ex)
         {
