@@ -27,6 +27,7 @@ public sealed class StandaloneHostTests
         Assert.StartsWith("[offline]", run["outputs"]!["summarize"]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.All(run["definitionOfDone"]!.AsArray(), c => Assert.True(c!["met"]!.GetValue<bool>()));
         Assert.True(run["totals"]!["totalTokens"]!.GetValue<int>() > 0);
+        Assert.True(run["durationSeconds"]!.GetValue<double>() > 0);
     }
 
     [Fact]

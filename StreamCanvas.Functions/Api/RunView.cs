@@ -27,6 +27,9 @@ public sealed record RunView
     public RunTotals? Totals { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset LastUpdatedAt { get; init; }
+
+    /// <summary>Wall-clock time from creation to the last update (to now while it runs).</summary>
+    public double DurationSeconds { get; init; }
     public required RunLinks Links { get; init; }
 
     public static RunView From(OrchestrationMetadata metadata, RunLinks links, bool includeDetails = true)
@@ -66,6 +69,7 @@ public sealed record RunView
             Totals = result?.Totals ?? status?.Totals,
             CreatedAt = metadata.CreatedAt,
             LastUpdatedAt = metadata.LastUpdatedAt,
+            DurationSeconds = ((metadata.IsRunning ? DateTimeOffset.UtcNow : metadata.LastUpdatedAt) - metadata.CreatedAt).TotalSeconds,
             Links = links,
         };
     }
