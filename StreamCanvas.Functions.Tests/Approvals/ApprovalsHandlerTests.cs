@@ -266,6 +266,20 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DecideAsync_RejectLink_TakesTheDecisionFromTheQuery()
+    {
+        JsonObject body = JsonNode.Parse(Body(Decisions.Reject, comment: "off brand", brand: false))!.AsObject();
+        body.Remove("decision");
+        HttpRequest request = Request(body.ToJsonString());
+        request.QueryString = new QueryString($"?token={Uri.EscapeDataString(Token())}&decision=reject");
+
+        IResult result = await handler.DecideAsync(request, instanceId, "review-1", client.Object, CancellationToken.None);
+
+        Assert.Equal(StatusCodes.Status202Accepted, StatusOf(result));
+        Assert.Equal(Decisions.Reject, Assert.Single(raised).Decision.Decision);
+    }
+
+    [Fact]
     public async Task DecideAsync_AlreadyDecided_Returns409WithTheRecordedDecision()
     {
         Assert.Equal(StatusCodes.Status202Accepted, StatusOf(await DecideAsync(Body(), Token())));

@@ -20,7 +20,9 @@ public sealed partial class NotifyApproversActivity(
         ApprovalOptions settings = options.Value;
         string token = tokens.Issue(notice.Step.InstanceId, notice.GateId, notice.LevelIndex, notice.Deadline.AddMinutes(settings.TokenGraceMinutes));
         string decisionUrl = $"{settings.PublicBaseUrl.TrimEnd('/')}/api/approvals/{Uri.EscapeDataString(notice.Step.InstanceId)}/{Uri.EscapeDataString(notice.GateId)}?token={Uri.EscapeDataString(token)}";
-        string text = Describe(notice, decisionUrl);
+        string approveUrl = $"{decisionUrl}&decision={Decisions.Approve}";
+        string rejectUrl = $"{decisionUrl}&decision={Decisions.Reject}";
+        string text = Describe(notice, approveUrl, rejectUrl);
 
         if (notice.Webhook is null || !settings.Webhooks.TryGetValue(notice.Webhook, out string? url))
         {
@@ -28,13 +30,13 @@ public sealed partial class NotifyApproversActivity(
             return false;
         }
 
-        var message = new { text, instanceId = notice.Step.InstanceId, gateId = notice.GateId, kind = notice.Kind, level = notice.LevelName, deadline = notice.Deadline, decisionUrl, snapshot = notice.Snapshot, criteria = notice.Criteria };
+        var message = new { text, instanceId = notice.Step.InstanceId, gateId = notice.GateId, kind = notice.Kind, level = notice.LevelName, deadline = notice.Deadline, decisionUrl, approveUrl, rejectUrl, snapshotHash = notice.SnapshotHash, snapshot = notice.Snapshot, criteria = notice.Criteria };
         using HttpResponseMessage response = await httpClientFactory.CreateClient(HttpClientName).PostAsJsonAsync(url, message, cancellationToken);
         response.EnsureSuccessStatusCode();
         return true;
     }
 
-    static string Describe(ApprovalNotice notice, string decisionUrl)
+    static string Describe(ApprovalNotice notice, string approveUrl, string rejectUrl)
     {
         var text = new StringBuilder()
             .AppendLine($"{notice.Kind switch { NoticeKinds.Escalated => "Escalated: a", NoticeKinds.Reminder => "Reminder: a", _ => "A" }}pproval is waiting for {notice.LevelName} in {notice.Step.Workflow} run {notice.Step.InstanceId} (gate {notice.GateId}), due {notice.Deadline:u}.")
@@ -53,7 +55,11 @@ public sealed partial class NotifyApproversActivity(
             }
         }
 
-        return text.AppendLine($"Decide (POST with decision approve|reject|request-changes): {decisionUrl}").ToString();
+        return text
+            .AppendLine($"Approve: POST {approveUrl}")
+            .AppendLine($"Reject: POST {rejectUrl}")
+            .AppendLine($"(body: {{ \"approver\", \"comment\", \"criteria\", \"snapshotHash\": \"{notice.SnapshotHash}\" }}; request changes with \"decision\": \"request-changes\")")
+            .ToString();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Approval {Kind} for run {InstanceId} gate {GateId} at level {Level} ({Approvers}); no webhook configured. Decision URL: {DecisionUrl}")]

@@ -83,7 +83,7 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
             return Forbidden($"the token is for escalation level {token.Level}; gate '{gateId}' is now at level {gate.LevelIndex} ({gate.Level})", "token", "issued for another level");
         }
 
-        (JsonNode? body, IResult? bodyProblem) = await JsonBody.ReadAsync(request, cancellationToken);
+        (JsonNode? body, IResult? bodyProblem) = await ReadDecisionAsync(request, cancellationToken);
         if (bodyProblem is not null)
         {
             return bodyProblem;
@@ -174,6 +174,21 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} gate {GateId}: {Decision} by {Approver} at level {Level}")]
     partial void LogDecided(string instanceId, string gateId, string decision, string approver, string level);
 
+    /// <summary>
+    /// The decision body; the approve and reject links carry the decision in the query (?decision=approve), which
+    /// fills the body's "decision" when the body leaves it out.
+    /// </summary>
+    static async Task<(JsonNode? Body, IResult? Problem)> ReadDecisionAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        (JsonNode? body, IResult? problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        if (problem is null && body is JsonObject fields && fields["decision"] is null && request.Query["decision"].ToString() is { Length: > 0 } fromLink)
+        {
+            fields["decision"] = fromLink;
+        }
+
+        return (body, problem);
+    }
+
     /// <summary>How long a decision waits for its gate's status to be published before it is kept as early.</summary>
     public static TimeSpan GateVisibilityWait { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -228,7 +243,7 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
     /// </summary>
     async Task<IResult> KeepEarlyDecisionAsync(HttpRequest request, string instanceId, string gateId, int level, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        (JsonNode? body, IResult? bodyProblem) = await JsonBody.ReadAsync(request, cancellationToken);
+        (JsonNode? body, IResult? bodyProblem) = await ReadDecisionAsync(request, cancellationToken);
         if (bodyProblem is not null)
         {
             return bodyProblem;
