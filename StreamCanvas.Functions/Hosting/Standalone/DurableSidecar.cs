@@ -37,6 +37,9 @@ public sealed class DurableSidecar : IAsyncDisposable
         port = port > 0 ? port : FreePort();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(configuration);
+
+        // The app reports the URL people use; the sidecar's own start-up lines would only confuse.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(sp => DurableTaskStorage.Create(configuration, sp.GetRequiredService<ILoggerFactory>()));

@@ -46,7 +46,7 @@ public static partial class StandaloneHost
     static WebApplication Build(WebApplicationBuilder builder, StandaloneOptions options, GrpcChannel channel)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port, o => o.Protocols = HttpProtocols.Http1AndHttp2));
+            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port, o => o.Protocols = HttpProtocols.Http1));
 
         IServiceCollection services = builder.Services;
         services.AddStreamCanvas(builder.Configuration);
