@@ -9,6 +9,7 @@ using StreamCanvas.Api;
 using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
 using StreamCanvas.Starts;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Hosting;
 
@@ -26,12 +27,16 @@ public static class StreamCanvasServices
 
         services.Configure<ModelOptions>(configuration.GetSection(ModelOptions.Section));
         services.AddSingleton<IChatModel>(sp =>
-            sp.GetRequiredService<IOptions<ModelOptions>>().Value.Provider switch
+        {
+            ModelOptions options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
+            IChatModel model = options.Provider switch
             {
                 ModelProviders.Offline or "" => new OfflineChatModel(),
                 ModelProviders.AzureOpenAI or ModelProviders.OpenAICompatible => ActivatorUtilities.CreateInstance<OpenAIChatModel>(sp),
                 string other => throw new InvalidOperationException($"Model:Provider '{other}' is not one of offline, azure-openai, openai-compatible."),
-            });
+            };
+            return new TracedChatModel(model, TracedChatModel.GenAI.SystemOf(options.Provider), options.DefaultModel);
+        });
 
         services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
 

@@ -16,6 +16,7 @@ using Microsoft.Extensions.Logging;
 using StreamCanvas.Activities;
 using StreamCanvas.Approvals;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Hosting.Standalone;
 
@@ -57,6 +58,7 @@ public static partial class StandaloneHost
 
         IServiceCollection services = builder.Services;
         services.AddStreamCanvas(builder.Configuration);
+        services.AddStreamCanvasTelemetry(builder.Configuration, functionsHost: false);
         services.AddGrpc();
         services.AddSingleton(sp => DurableTaskStorage.Create(builder.Configuration, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Microsoft.DurableTask.Client;
+using StreamCanvas.Approvals;
+using StreamCanvas.Definitions;
+using StreamCanvas.Orchestration;
+using StreamCanvas.Telemetry;
+using StreamCanvas.Tests.Support;
+
+namespace StreamCanvas.Tests.Telemetry;
+
+/// <summary>
+/// The interpreter's spans and metrics on the in-process Durable Task host, whose orchestrator replays after
+/// every activity, timer and event: each step, gate and run must still be counted exactly once.
+/// </summary>
+public sealed class RunTelemetryTests : IAsyncLifetime
+{
+    readonly TelemetryCapture telemetry = new();
+    InterpreterHost host = null!;
+
+    public async Task InitializeAsync() => host = await InterpreterHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        telemetry.Dispose();
+    }
+
+    static LoadedWorkflow ReviewedWorkflow(string name) => TestDefinitions.Load(TestDefinitions.Workflow("""
+        [
+          { "id": "draft", "kind": "llm", "prompt": "Write about {{input.topic}}" },
+          { "id": "review", "kind": "approval", "context": ["steps.draft.output.text"],
+            "escalation": [ { "name": "editor", "approvers": ["ed@example.com"], "timeout": "PT60S" } ] },
+          { "id": "publish", "kind": "tool", "connection": "cms", "method": "POST", "path": "/articles", "body": { "text": "{{steps.draft.output.text}}" } }
+        ]
+        """, name: name));
+
+    [Fact]
+    public async Task RunAsync_ApprovedRun_CountsRunStepsAndApprovalOnceDespiteReplays()
+    {
+        const string workflow = "telemetry-approved";
+        string id = await host.StartAsync(TestDefinitions.Request(ReviewedWorkflow(workflow)));
+        OpenGate gate = (await host.WaitForStatusAsync(id, s => s.Gate is not null)).Gate!;
+        await host.Client.RaiseEventAsync(id, ApprovalEvents.ForGate(gate.GateId), new ApprovalDecision
+        {
+            Decision = Decisions.Approve, Approver = "ed@example.com", SnapshotHash = gate.SnapshotHash, Level = gate.LevelIndex, DecidedAt = DateTime.UtcNow,
+        });
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await host.WaitAsync(id)).RuntimeStatus);
+
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(1, telemetry.Sum("streamcanvas.runs.started", w));
+        Assert.Equal(1, telemetry.Sum("streamcanvas.runs.completed", w, (TelemetryTags.Outcome, RunOutcomes.Succeeded)));
+        Assert.Equal(1, telemetry.Count("streamcanvas.run.duration", w));
+        Assert.Equal(3, telemetry.Count("streamcanvas.step.duration", w));
+        Assert.Equal(1, telemetry.Count("streamcanvas.approval.latency", w, (TelemetryTags.Level, "editor"), (TelemetryTags.Outcome, Decisions.Approve)));
+        Assert.Equal(0, telemetry.Sum("streamcanvas.failures", w));
+
+        Activity span = Assert.Single(telemetry.Spans(RunTelemetry.ApprovalSpanName), s => Equals(s.GetTagItem(TelemetryTags.Workflow), workflow));
+        Assert.Equal("editor", span.GetTagItem(TelemetryTags.Level));
+        Assert.Equal(Decisions.Approve, span.GetTagItem(TelemetryTags.Outcome));
+        Assert.Equal(gate.OpenedAt, span.StartTimeUtc, TimeSpan.FromMilliseconds(1));
+        Assert.True(span.Duration > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task RunAsync_ToolFails_CountsOneFailureByStepAndReasonClass()
+    {
+        const string workflow = "telemetry-tool-fails";
+        host.Tool = _ => StepOutcome.Failure(FailureReasons.ToolError, "503 from the CMS", retryable: false);
+        LoadedWorkflow definition = TestDefinitions.Load(TestDefinitions.Workflow("""
+            [
+              { "id": "draft", "kind": "llm", "prompt": "Write about {{input.topic}}" },
+              { "id": "publish", "kind": "tool", "connection": "cms", "method": "POST", "path": "/articles" }
+            ]
+            """, name: workflow));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, (await host.RunToCompletionAsync(TestDefinitions.Request(definition))).RuntimeStatus);
+
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(1, telemetry.Sum("streamcanvas.failures", w, (TelemetryTags.Step, "publish"), (TelemetryTags.ReasonClass, FailureClasses.ToolError)));
+        Assert.Equal(1, telemetry.Sum("streamcanvas.runs.failed", w, (TelemetryTags.ReasonClass, FailureClasses.ToolError)));
+        Assert.Equal(0, telemetry.Sum("streamcanvas.runs.completed", w));
+        Assert.Equal(2, telemetry.Count("streamcanvas.step.duration", w));
+    }
+
+    [Fact]
+    public async Task RunAsync_DefinitionOfDoneNotMet_CountsCriteriaNotMet()
+    {
+        const string workflow = "telemetry-criteria";
+        LoadedWorkflow definition = TestDefinitions.Load(TestDefinitions.Workflow(
+            """[{ "id": "draft", "kind": "llm", "prompt": "Write about {{input.topic}}" }]""",
+            """[{ "name": "scored", "condition": { "path": "input.score", "atLeast": 4 } }]""", name: workflow));
+
+        await host.RunToCompletionAsync(TestDefinitions.Request(definition));
+
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(1, telemetry.Sum("streamcanvas.runs.completed", w, (TelemetryTags.Outcome, RunOutcomes.FailedCriteria)));
+        Assert.Equal(1, telemetry.Sum("streamcanvas.failures", w, (TelemetryTags.ReasonClass, FailureClasses.CriteriaNotMet)));
+    }
+
+    [Theory]
+    [InlineData(FailureReasons.ApprovalTimeout, FailureClasses.ApprovalTimeout)]
+    [InlineData(FailureReasons.ModelRateLimited, FailureClasses.ModelError)]
+    [InlineData(FailureReasons.ToolTimeout, FailureClasses.ToolError)]
+    [InlineData(FailureReasons.OutputInvalid, FailureClasses.Validation)]
+    [InlineData("custom-reason", FailureClasses.Other)]
+    public void Of_Reason_GroupsIntoItsClass(string reason, string expected) => Assert.Equal(expected, FailureClasses.Of(reason));
+}
