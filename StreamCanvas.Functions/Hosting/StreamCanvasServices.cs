@@ -72,6 +72,7 @@ public static class StreamCanvasServices
         services.AddSingleton<StartRunHandler>();
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();
+        services.AddSingleton<Dashboard.DashboardHandler>();
         return services;
     }
 
