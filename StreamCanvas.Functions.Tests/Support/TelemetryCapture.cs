@@ -17,10 +17,36 @@ public sealed class TelemetryCapture : IDisposable
     readonly TracerProvider tracer;
     readonly MeterProvider meter;
 
-    public TelemetryCapture()
+    public TelemetryCapture(params string[] moreSources)
     {
-        tracer = Sdk.CreateTracerProviderBuilder().AddSource(StreamCanvasTelemetry.Name).AddInMemoryExporter(spans).Build()!;
+        tracer = Sdk.CreateTracerProviderBuilder().AddSource([StreamCanvasTelemetry.Name, .. moreSources]).AddInMemoryExporter(spans).Build()!;
         meter = Sdk.CreateMeterProviderBuilder().AddMeter(StreamCanvasTelemetry.Name).AddInMemoryExporter(metrics).Build()!;
+    }
+
+    public IReadOnlyList<Activity> AllSpans()
+    {
+        tracer.ForceFlush();
+        lock (spans)
+        {
+            return [.. spans];
+        }
+    }
+
+    /// <summary>Waits for a span Durable Task ends just after the client sees the run complete.</summary>
+    public async Task<Activity> WaitForSpanAsync(Func<Activity, bool> match)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); ; await Task.Delay(50))
+        {
+            if (AllSpans().FirstOrDefault(match) is { } span)
+            {
+                return span;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the span never ended");
+            }
+        }
     }
 
     public IReadOnlyList<Activity> Spans(string name)

@@ -14,7 +14,7 @@ namespace StreamCanvas.Tests.Telemetry;
 /// </summary>
 public sealed class RunTelemetryTests : IAsyncLifetime
 {
-    readonly TelemetryCapture telemetry = new();
+    readonly TelemetryCapture telemetry = new(StreamCanvasTelemetry.DurableTaskSource);
     InterpreterHost host = null!;
 
     public async Task InitializeAsync() => host = await InterpreterHost.StartAsync();
@@ -59,6 +59,8 @@ public sealed class RunTelemetryTests : IAsyncLifetime
         Assert.Equal(Decisions.Approve, span.GetTagItem(TelemetryTags.Outcome));
         Assert.Equal(gate.OpenedAt, span.StartTimeUtc, TimeSpan.FromMilliseconds(1));
         Assert.True(span.Duration > TimeSpan.Zero);
+        Activity orchestration = await telemetry.WaitForSpanAsync(s => s.DisplayName == "orchestration:" + nameof(WorkflowOrchestrator) && Equals(s.GetTagItem(TelemetryTags.InstanceId), id));
+        Assert.Equal((orchestration.TraceId, orchestration.SpanId), (span.TraceId, span.ParentSpanId));
     }
 
     [Fact]
