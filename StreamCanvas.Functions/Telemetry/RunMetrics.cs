@@ -28,6 +28,7 @@ public static class TelemetryTags
     public const string ReasonClass = "streamcanvas.failure.class";
     public const string Gate = "streamcanvas.approval.gate";
     public const string Level = "streamcanvas.approval.level";
+    public const string GateId = "streamcanvas.approval.gate_id";
     public const string Model = "gen_ai.request.model";
     public const string Direction = "gen_ai.token.type";
     public const string InstanceId = "durabletask.task.instance_id";

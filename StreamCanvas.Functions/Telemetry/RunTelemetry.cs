@@ -99,7 +99,7 @@ public sealed class RunTelemetry(TaskOrchestrationContext context, string workfl
 
         using Activity? span = StreamCanvasTelemetry.Source.StartActivity(
             ApprovalSpanName, ActivityKind.Internal, parentContext: default,
-            tags: [workflowTag, gateTag, levelTag, outcomeTag, Tag(TelemetryTags.InstanceId, context.InstanceId), Tag("streamcanvas.approval.gate_id", approval.GateId)],
+            tags: [workflowTag, gateTag, levelTag, outcomeTag, Tag(TelemetryTags.InstanceId, context.InstanceId), Tag(TelemetryTags.GateId, approval.GateId)],
             startTime: new DateTimeOffset(DateTime.SpecifyKind(approval.OpenedAt, DateTimeKind.Utc)));
         span?.SetEndTime(DateTime.SpecifyKind(approval.DecidedAt, DateTimeKind.Utc));
         if (step.Status == StepStatuses.Failed)
