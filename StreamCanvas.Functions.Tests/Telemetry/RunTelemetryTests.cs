@@ -98,12 +98,4 @@ public sealed class RunTelemetryTests : IAsyncLifetime
         Assert.Equal(1, telemetry.Sum("streamcanvas.runs.completed", w, (TelemetryTags.Outcome, RunOutcomes.FailedCriteria)));
         Assert.Equal(1, telemetry.Sum("streamcanvas.failures", w, (TelemetryTags.ReasonClass, FailureClasses.CriteriaNotMet)));
     }
-
-    [Theory]
-    [InlineData(FailureReasons.ApprovalTimeout, FailureClasses.ApprovalTimeout)]
-    [InlineData(FailureReasons.ModelRateLimited, FailureClasses.ModelError)]
-    [InlineData(FailureReasons.ToolTimeout, FailureClasses.ToolError)]
-    [InlineData(FailureReasons.OutputInvalid, FailureClasses.Validation)]
-    [InlineData("custom-reason", FailureClasses.Other)]
-    public void Of_Reason_GroupsIntoItsClass(string reason, string expected) => Assert.Equal(expected, FailureClasses.Of(reason));
 }
