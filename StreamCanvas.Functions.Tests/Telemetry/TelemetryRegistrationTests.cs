@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using StreamCanvas.Hosting;
+using StreamCanvas.Telemetry;
+
+namespace StreamCanvas.Tests.Telemetry;
+
+public sealed class TelemetryRegistrationTests
+{
+    static ServiceProvider Services(string? appInsights, string? otlp)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [AppSettingNames.ApplicationInsights] = appInsights,
+            [AppSettingNames.OtlpEndpoint] = otlp,
+        }).Build();
+        return new ServiceCollection().AddLogging().AddSingleton(configuration).AddStreamCanvasTelemetry(configuration, functionsHost: false).BuildServiceProvider();
+    }
+
+    [Theory]
+    [InlineData(null, null, false, false)]
+    [InlineData("", " ", false, false)]
+    [InlineData("InstrumentationKey=00000000-0000-0000-0000-000000000000", null, true, false)]
+    [InlineData(null, "http://localhost:4317", false, true)]
+    [InlineData("InstrumentationKey=00000000-0000-0000-0000-000000000000", "http://localhost:4317", true, true)]
+    public void From_Settings_PicksTheExportersThatAreSet(string? appInsights, string? otlp, bool azureMonitor, bool otlpExport)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [AppSettingNames.ApplicationInsights] = appInsights,
+            [AppSettingNames.OtlpEndpoint] = otlp,
+        }).Build();
+
+        Assert.Equal(new TelemetryExporters(azureMonitor, otlpExport), TelemetryExporters.From(configuration));
+    }
+
+    [Fact]
+    public void AddStreamCanvasTelemetry_NoExporterSet_RegistersNoProvider()
+    {
+        using ServiceProvider services = Services(null, null);
+
+        Assert.Null(services.GetService<TracerProvider>());
+        Assert.Null(services.GetService<MeterProvider>());
+    }
+
+    [Fact]
+    public void AddStreamCanvasTelemetry_OtlpEndpointSet_RegistersTracesAndMetrics()
+    {
+        using ServiceProvider services = Services(null, "http://127.0.0.1:4317");
+
+        Assert.NotNull(services.GetService<TracerProvider>());
+        Assert.NotNull(services.GetService<MeterProvider>());
+    }
+}
