@@ -83,7 +83,7 @@ function drawPending(pending) {
     row.dataset.gateId = gate.gateId;
     cell(row, gate.instanceId);
     cell(row, `${gate.stepId} (${gate.gateId})`);
-    cell(row, `${gate.level}: ${gate.approvers.join(", ")}`);
+    cell(row, `${gate.level}: ${gate.approvers.join(", ") || gate.group || "any approver"}`);
     cell(row, fmtSeconds(seconds(gate.openedAt, new Date())));
     cell(row, new Date(gate.deadline).toLocaleString(), new Date(gate.deadline) < new Date() ? "overdue" : "");
     const actions = cell(row);
