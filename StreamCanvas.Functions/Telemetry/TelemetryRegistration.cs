@@ -36,11 +36,14 @@ public static class TelemetryRegistration
         OpenTelemetryBuilder builder = services.AddOpenTelemetry();
         builder.WithTracing(tracing =>
         {
-            tracing.AddSource(StreamCanvasTelemetry.Name, StreamCanvasTelemetry.DurableTaskSource).AddHttpClientInstrumentation();
+            tracing.AddSource(StreamCanvasTelemetry.Name, StreamCanvasTelemetry.DurableTaskSource)
+                .AddProcessor<BackgroundCallFilter>()
+                .AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = request =>
+                    !BackgroundCallFilter.IsGrpc(request.Content?.Headers.ContentType?.MediaType));
             if (!functionsHost)
             {
                 // Under the Functions host the host itself records the HTTP request and passes its context in.
-                tracing.AddAspNetCoreInstrumentation();
+                tracing.AddAspNetCoreInstrumentation(aspNet => aspNet.Filter = context => !BackgroundCallFilter.IsGrpc(context.Request.ContentType));
             }
         });
         builder.WithMetrics(metrics => metrics.AddMeter(StreamCanvasTelemetry.Name));
