@@ -12,17 +12,27 @@ namespace StreamCanvas.Tests.Telemetry;
 /// The interpreter's spans and metrics on the in-process Durable Task host, whose orchestrator replays after
 /// every activity, timer and event: each step, gate and run must still be counted exactly once.
 /// </summary>
-public sealed class RunTelemetryTests : IAsyncLifetime
+public sealed class RunTelemetryTests : IClassFixture<RunTelemetryTests.SharedHost>, IDisposable
 {
     readonly TelemetryCapture telemetry = new(StreamCanvasTelemetry.DurableTaskSource);
-    InterpreterHost host = null!;
+    readonly InterpreterHost host;
 
-    public async Task InitializeAsync() => host = await InterpreterHost.StartAsync();
-
-    public async Task DisposeAsync()
+    /// <summary>One Durable test host for the class (tests in a class run one at a time): fewer ports to race for.</summary>
+    public RunTelemetryTests(SharedHost shared)
     {
-        await host.DisposeAsync();
-        telemetry.Dispose();
+        host = shared.Host;
+        host.Tool = _ => new StepOutcome { Status = 201, Output = new System.Text.Json.Nodes.JsonObject { ["ok"] = true } };
+    }
+
+    public void Dispose() => telemetry.Dispose();
+
+    public sealed class SharedHost : IAsyncLifetime
+    {
+        public InterpreterHost Host { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Host = await InterpreterHost.StartAsync();
+
+        public async Task DisposeAsync() => await Host.DisposeAsync();
     }
 
     static LoadedWorkflow ReviewedWorkflow(string name) => TestDefinitions.Load(TestDefinitions.Workflow("""

@@ -9,14 +9,18 @@ namespace StreamCanvas.Tests.Telemetry;
 
 public sealed class TelemetryRegistrationTests
 {
-    static ServiceProvider Services(string? appInsights, string? otlp)
+    /// <summary>
+    /// The registrations only: a built provider would listen to the process-wide StreamCanvas source (and apply its
+    /// filter) while other tests capture spans from it.
+    /// </summary>
+    static IServiceCollection Services(string? appInsights, string? otlp)
     {
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             [AppSettingNames.ApplicationInsights] = appInsights,
             [AppSettingNames.OtlpEndpoint] = otlp,
         }).Build();
-        return new ServiceCollection().AddLogging().AddSingleton(configuration).AddStreamCanvasTelemetry(configuration, functionsHost: false).BuildServiceProvider();
+        return new ServiceCollection().AddLogging().AddSingleton(configuration).AddStreamCanvasTelemetry(configuration, functionsHost: false);
     }
 
     [Theory]
@@ -39,18 +43,17 @@ public sealed class TelemetryRegistrationTests
     [Fact]
     public void AddStreamCanvasTelemetry_NoExporterSet_RegistersNoProvider()
     {
-        using ServiceProvider services = Services(null, null);
+        IServiceCollection services = Services(null, null);
 
-        Assert.Null(services.GetService<TracerProvider>());
-        Assert.Null(services.GetService<MeterProvider>());
+        Assert.DoesNotContain(services, d => d.ServiceType == typeof(TracerProvider) || d.ServiceType == typeof(MeterProvider));
     }
 
     [Fact]
     public void AddStreamCanvasTelemetry_OtlpEndpointSet_RegistersTracesAndMetrics()
     {
-        using ServiceProvider services = Services(null, "http://127.0.0.1:4317");
+        IServiceCollection services = Services(null, "http://127.0.0.1:4317");
 
-        Assert.NotNull(services.GetService<TracerProvider>());
-        Assert.NotNull(services.GetService<MeterProvider>());
+        Assert.Contains(services, d => d.ServiceType == typeof(TracerProvider));
+        Assert.Contains(services, d => d.ServiceType == typeof(MeterProvider));
     }
 }
