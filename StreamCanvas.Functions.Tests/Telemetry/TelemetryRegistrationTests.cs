@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using StreamCanvas.Activities.Models;
 using StreamCanvas.Hosting;
 using StreamCanvas.Telemetry;
 
@@ -55,5 +56,21 @@ public sealed class TelemetryRegistrationTests
 
         Assert.Contains(services, d => d.ServiceType == typeof(TracerProvider));
         Assert.Contains(services, d => d.ServiceType == typeof(MeterProvider));
+    }
+
+    [Fact]
+    public async Task TraceModelCalls_ModelRegistered_ResolvesTheBackendWrappedInItsSpan()
+    {
+        using ServiceProvider services = new ServiceCollection()
+            .Configure<ModelOptions>(o => o.DefaultModel = "gpt-wrapped")
+            .AddSingleton<IChatModel>(_ => new OfflineChatModel())
+            .TraceModelCalls()
+            .BuildServiceProvider();
+
+        IChatModel model = services.GetRequiredService<IChatModel>();
+
+        Assert.IsType<TracedChatModel>(model);
+        Assert.Single(services.GetServices<IChatModel>());
+        Assert.StartsWith("[offline]", (await model.CompleteAsync(new ChatCall(null, "hi", null, null, null, false, null), CancellationToken.None)).Text);
     }
 }

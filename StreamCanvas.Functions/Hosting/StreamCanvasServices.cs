@@ -27,16 +27,13 @@ public static class StreamCanvasServices
 
         services.Configure<ModelOptions>(configuration.GetSection(ModelOptions.Section));
         services.AddSingleton<IChatModel>(sp =>
-        {
-            ModelOptions options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
-            IChatModel model = options.Provider switch
+            sp.GetRequiredService<IOptions<ModelOptions>>().Value.Provider switch
             {
                 ModelProviders.Offline or "" => new OfflineChatModel(),
                 ModelProviders.AzureOpenAI or ModelProviders.OpenAICompatible => ActivatorUtilities.CreateInstance<OpenAIChatModel>(sp),
                 string other => throw new InvalidOperationException($"Model:Provider '{other}' is not one of offline, azure-openai, openai-compatible."),
-            };
-            return new TracedChatModel(model, TracedChatModel.GenAI.SystemOf(options.Provider), options.DefaultModel);
-        });
+            });
+        services.TraceModelCalls();
 
         services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
 

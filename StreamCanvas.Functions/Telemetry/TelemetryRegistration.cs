@@ -2,9 +2,11 @@ using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using StreamCanvas.Activities.Models;
 using StreamCanvas.Hosting;
 
 namespace StreamCanvas.Telemetry;
@@ -21,6 +23,21 @@ public sealed record TelemetryExporters(bool AzureMonitor, bool Otlp)
 
 public static class TelemetryRegistration
 {
+    /// <summary>Wraps the <see cref="IChatModel"/> registered so far, whichever backend its factory picks.</summary>
+    public static IServiceCollection TraceModelCalls(this IServiceCollection services)
+    {
+        ServiceDescriptor backend = services.Last(d => d.ServiceType == typeof(IChatModel));
+        services.Remove(backend);
+        services.AddSingleton<IChatModel>(sp =>
+        {
+            ModelOptions options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
+            IChatModel inner = backend.ImplementationInstance as IChatModel
+                ?? (IChatModel)(backend.ImplementationFactory?.Invoke(sp) ?? ActivatorUtilities.CreateInstance(sp, backend.ImplementationType!));
+            return new TracedChatModel(inner, TracedChatModel.GenAI.SystemOf(options.Provider), options.DefaultModel);
+        });
+        return services;
+    }
+
     /// <summary>
     /// Traces (ours, Durable Task's, HTTP in and out) and the StreamCanvas meter, exported only where a setting
     /// points: with neither set nothing listens, so the instruments cost nothing.
