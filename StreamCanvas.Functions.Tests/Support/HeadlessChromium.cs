@@ -22,6 +22,11 @@ public sealed class HeadlessChromium : IAsyncDisposable
 
     public static async Task<HeadlessChromium> LaunchAsync()
     {
+        if (!File.Exists(ExecutablePath))
+        {
+            throw new InvalidOperationException($"the page tests need chromium at {ExecutablePath}: apt-get install -y chromium (.ci/run does this)");
+        }
+
         IPlaywright playwright = await Playwright.CreateAsync();
         IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
