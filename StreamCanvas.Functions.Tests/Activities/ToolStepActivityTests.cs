@@ -31,7 +31,7 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
             ["Tools:Connections:crm:BaseUrl"] = server.BaseUrl + "/api",
             ["Tools:Connections:crm:Headers:x-api-key"] = "secret",
             ["Tools:AttemptTimeoutSeconds"] = "2",
-            ["Tools:DefaultTimeoutSeconds"] = "5",
+            ["Tools:DefaultTimeoutSeconds"] = "20", // the pipeline backs off about 2 s, then 4 s, with jitter
             ["Workflows:Path"] = RepoPaths.Workflows,
         }).Build();
         var services = new ServiceCollection().AddLogging().AddStreamCanvas(configuration);

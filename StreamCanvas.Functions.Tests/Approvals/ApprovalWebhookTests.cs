@@ -33,6 +33,7 @@ public sealed class ApprovalWebhookTests
         Assert.Equal(("review-1", "editor"), (pending["gateId"]!.GetValue<string>(), pending["level"]!.GetValue<string>()));
         Assert.Equal("Durable timers", pending["snapshot"]!["input.title"]!.GetValue<string>());
         Assert.True(pending["deadline"]!.GetValue<DateTime>() > pending["openedAt"]!.GetValue<DateTime>());
+        Assert.Null(pending["decisionToken"]); // only a Development host lists tokens (for its dashboard)
 
         await host.RestartAsync();
         var decision = new

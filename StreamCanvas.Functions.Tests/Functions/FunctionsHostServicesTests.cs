@@ -9,7 +9,7 @@ namespace StreamCanvas.Tests.Functions;
 
 /// <summary>
 /// Under the Functions host only <see cref="StreamCanvasServices.AddStreamCanvas"/> registers services (the
-/// standalone host adds its own on top), so every class with a [Function] must be constructible from it alone.
+/// standalone host adds its own on top; every host provides IHostEnvironment), so every class with a [Function] must be constructible from it alone.
 /// </summary>
 public sealed class FunctionsHostServicesTests
 {
@@ -34,7 +34,12 @@ public sealed class FunctionsHostServicesTests
             [StreamCanvasServices.WorkflowsPathSetting] = RepoPaths.Workflows,
             ["Approvals:SigningKey"] = "k",
         }).Build();
-        ServiceProvider services = new ServiceCollection().AddLogging().AddSingleton(configuration).AddStreamCanvas(configuration).BuildServiceProvider();
+        ServiceProvider services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(configuration)
+            .AddSingleton<Microsoft.Extensions.Hosting.IHostEnvironment>(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Production" })
+            .AddStreamCanvas(configuration)
+            .BuildServiceProvider();
 
         object instance = ActivatorUtilities.CreateInstance(services, functions);
 

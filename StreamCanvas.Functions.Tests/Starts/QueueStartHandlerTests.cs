@@ -59,6 +59,23 @@ public sealed class QueueStartHandlerTests
     }
 
     [Fact]
+    public async Task HandleAsync_MessageWithTraceparent_RunJoinsTheProducersTrace()
+    {
+        using var telemetry = new TelemetryCapture(StreamCanvas.Telemetry.StreamCanvasTelemetry.DurableTaskSource);
+        (QueueStartHandler handler, _) = await CreateAsync();
+        await using InterpreterHost durable = await InterpreterHost.StartAsync();
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        string text = $$"""{ "workflow": "document-summary", "input": {{Input}}, "traceparent": "00-{{traceId}}-00f067aa0ba902b7-01" }""";
+
+        Assert.Equal(QueueStartResult.Started, await handler.HandleAsync(new QueueDelivery("msg-traced", text, 1), durable.Client, CancellationToken.None));
+
+        System.Diagnostics.Activity consume = Assert.Single(telemetry.Spans(StreamCanvas.Telemetry.QueueStartTrace.SpanName), s => Equals(s.GetTagItem("messaging.message.id"), "msg-traced"));
+        Assert.Equal((traceId, "00f067aa0ba902b7"), (consume.TraceId.ToHexString(), consume.ParentSpanId.ToHexString()));
+        System.Diagnostics.Activity create = Assert.Single(telemetry.AllSpans(), s => s.DisplayName.StartsWith("create_orchestration", StringComparison.Ordinal) && s.ParentSpanId == consume.SpanId);
+        Assert.Equal(traceId, create.TraceId.ToHexString());
+    }
+
+    [Fact]
     public void DecodeRaw_Base64OrPlainJson_ReturnsTheJson()
     {
         const string json = """{ "workflow": "w" }""";

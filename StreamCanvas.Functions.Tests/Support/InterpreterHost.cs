@@ -38,6 +38,22 @@ public sealed class InterpreterHost : IAsyncDisposable
 
     public static async Task<InterpreterHost> StartAsync()
     {
+        // The test host picks a random port in 30000-40000 when given none, which can collide with the
+        // ephemeral ports other tests hold; a port the OS just handed out is free, and a rare race is retried.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnAsync(StubHttpServer.FreePort());
+            }
+            catch (IOException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
+    static async Task<InterpreterHost> StartOnAsync(int port)
+    {
         InterpreterHost? self = null;
         DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(tasks =>
         {
@@ -57,7 +73,7 @@ public sealed class InterpreterHost : IAsyncDisposable
                 self!.Notices.Enqueue(notice);
                 return self.Notify(notice);
             });
-        });
+        }, new DurableTaskTestHostOptions { Port = port });
         self = new InterpreterHost(host);
         return self;
     }

@@ -58,6 +58,7 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
         }
 
         await SettleAsync(request, day, reserved, tokens.Total, cancellationToken);
+        Telemetry.TracedChatModel.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (problem is not null)
         {

@@ -22,4 +22,8 @@ public static class ApiRoutes
     public const string SampleArticles = "samples/articles";
     public const string Approvals = "approvals";
     public const string ApprovalDecision = "approvals/{instanceId}/{gateId}";
+
+    // The ops dashboard (anonymous static files; its data comes from the keyed routes).
+    public const string Dashboard = "dashboard";
+    public const string DashboardAsset = "dashboard/{file}";
 }

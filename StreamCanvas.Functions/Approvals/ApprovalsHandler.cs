@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Api;
 using StreamCanvas.Definitions;
@@ -13,7 +14,7 @@ namespace StreamCanvas.Approvals;
 /// the decision is claimed atomically in table storage before it is raised to the run, so exactly one wins.
 /// GET /api/approvals?status=pending: every open gate across runs, for approvers and operators.
 /// </summary>
-public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDecisionStore store, TimeProvider clock, ILogger<ApprovalsHandler> logger)
+public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDecisionStore store, TimeProvider clock, ILogger<ApprovalsHandler> logger, IHostEnvironment? environment = null)
 {
     public const string TokenHeader = "X-Approval-Token";
     public const string PendingStatus = "pending";
@@ -141,7 +142,12 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
                 pending.Add(new PendingApproval(
                     run.InstanceId, runStatus.Workflow, runStatus.CurrentStep, gate.GateId, gate.Level, gate.LevelIndex, gate.Approvers, gate.Group,
                     gate.OpenedAt, gate.Deadline, Math.Max(0, (now - gate.OpenedAt).TotalSeconds), gate.Snapshot, gate.SnapshotHash, gate.Criteria ?? [],
-                    RunLinks.For(request, run.InstanceId, gate.GateId)));
+                    RunLinks.For(request, run.InstanceId, gate.GateId))
+                {
+                    // Lets the dashboard approve and reject on a developer's machine through the same signed webhook;
+                    // elsewhere the token only ever travels in the notification sent to the level's approvers.
+                    DecisionToken = environment?.IsDevelopment() == true ? tokens.Issue(run.InstanceId, gate.GateId, gate.LevelIndex, new DateTimeOffset(DateTime.SpecifyKind(gate.Deadline, DateTimeKind.Utc))) : null,
+                });
             }
         }
 
@@ -290,4 +296,9 @@ public sealed record EarlyDecisionAccepted(string InstanceId, string GateId, App
 /// <summary>An open gate as the pending list shows it: where it waits, for whom, since when, until when, on what.</summary>
 public sealed record PendingApproval(
     string InstanceId, string Workflow, string? StepId, string GateId, string Level, int LevelIndex, IReadOnlyList<string> Approvers, string? Group,
-    DateTime OpenedAt, DateTime Deadline, double AgeSeconds, JsonObject? Snapshot, string SnapshotHash, IReadOnlyList<string> Criteria, RunLinks Links);
+    DateTime OpenedAt, DateTime Deadline, double AgeSeconds, JsonObject? Snapshot, string SnapshotHash, IReadOnlyList<string> Criteria, RunLinks Links)
+{
+    /// <summary>Only in Development: a decision token for this level, so the local dashboard can decide.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? DecisionToken { get; init; }
+}

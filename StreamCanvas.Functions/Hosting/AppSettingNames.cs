@@ -15,6 +15,9 @@ public static class AppSettingNames
     /// <summary>Where the Functions host (and the telemetry set-up) sends logs and traces; empty locally.</summary>
     public const string ApplicationInsights = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 
+    /// <summary>An OpenTelemetry collector for traces and metrics (as well as, or instead of, Application Insights); empty: none.</summary>
+    public const string OtlpEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
     /// <summary>
     /// Read only by a local run: in Azure the workflows ship in the package and host.json's durableTask section
     /// tunes the task hub, so infra/ deploys none of these.

@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using StreamCanvas.Definitions;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Hosting;
 
@@ -14,6 +15,7 @@ public static class FunctionsHost
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<StreamCanvas.Functions.ProblemDetailsMiddleware>();
         builder.Services.AddStreamCanvas(builder.Configuration);
+        builder.Services.AddStreamCanvasTelemetry(builder.Configuration, functionsHost: true);
         IHost host = builder.Build();
 
         // Load definitions now: an invalid one stops startup with its file, path and problem.

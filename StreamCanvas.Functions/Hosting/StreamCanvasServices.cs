@@ -9,6 +9,7 @@ using StreamCanvas.Api;
 using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
 using StreamCanvas.Starts;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Hosting;
 
@@ -33,6 +34,7 @@ public static class StreamCanvasServices
                 ModelProviders.AzureOpenAI or ModelProviders.OpenAICompatible => ActivatorUtilities.CreateInstance<OpenAIChatModel>(sp),
                 string other => throw new InvalidOperationException($"Model:Provider '{other}' is not one of offline, azure-openai, openai-compatible."),
             });
+        services.TraceModelCalls();
 
         services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
 
@@ -68,6 +70,7 @@ public static class StreamCanvasServices
         services.AddSingleton<StartRunHandler>();
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();
+        services.AddSingleton<Dashboard.DashboardHandler>();
         return services;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using StreamCanvas.Definitions;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Orchestration;
 
@@ -16,8 +17,26 @@ public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, 
     {
         var run = new RunState(request);
         WorkflowDefinition definition = request.Definition;
-        string? current = definition.Steps[0].Id;
+        var telemetry = new RunTelemetry(context, definition.Name);
+        telemetry.Started();
+        try
+        {
+            WorkflowRunResult result = await InterpretAsync(context, run, telemetry);
+            telemetry.Completed(result.Outcome);
+            return result;
+        }
+        catch (WorkflowFailedException failure)
+        {
+            telemetry.StepsFinished(run.Timeline);
+            telemetry.Failed(failure);
+            throw;
+        }
+    }
 
+    static async Task<WorkflowRunResult> InterpretAsync(TaskOrchestrationContext context, RunState run, RunTelemetry telemetry)
+    {
+        WorkflowDefinition definition = run.Definition;
+        string? current = definition.Steps[0].Id;
         while (current is not null)
         {
             WorkflowStep step = definition.FindStep(current)
@@ -34,6 +53,7 @@ public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, 
                 ApprovalStep approval => await ApprovalGate.RunAsync(context, run, approval),
                 _ => await ActivitySteps.RunAsync(context, run, step),
             };
+            telemetry.StepsFinished(run.Timeline);
         }
 
         var criteria = definition.DefinitionOfDone

@@ -18,6 +18,7 @@ public sealed partial class QueueStartHandler(
 {
     public async Task<QueueStartResult> HandleAsync(QueueDelivery delivery, DurableTaskClient client, CancellationToken cancellationToken)
     {
+        using System.Diagnostics.Activity? span = Telemetry.QueueStartTrace.Start(delivery.Text, delivery.MessageId);
         (QueueStartMessage? message, FieldError? parseProblem) = QueueStartMessage.Parse(delivery.Text);
         if (message is null)
         {

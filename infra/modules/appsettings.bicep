@@ -52,6 +52,8 @@ var settings = {
   AzureWebJobsStorage__clientId: identityClientId
   TaskHubName: taskHubName
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+  // Traces and metrics go to Application Insights; set a collector URL here to send them over OTLP as well.
+  OTEL_EXPORTER_OTLP_ENDPOINT: ''
 
   Model__Provider: modelProvider
   Model__Endpoint: modelEndpoint

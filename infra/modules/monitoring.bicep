@@ -1,4 +1,4 @@
-// Application Insights on a Log Analytics workspace: the app's logs, requests and the Durable Task traces.
+// Application Insights on a Log Analytics workspace: the app's logs, requests, Durable Task traces and OpenTelemetry metrics, and the operations workbook.
 
 param workspaceName string
 param appInsightsName string
@@ -31,6 +31,20 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: workspace.id
     IngestionMode: 'LogAnalytics'
+  }
+}
+
+// The operations workbook: the dashboard's views over this resource's traces and metrics (docs/observability.md).
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(appInsights.id, 'streamcanvas-operations')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'StreamCanvas operations'
+    category: 'workbook'
+    sourceId: appInsights.id
+    serializedData: loadTextContent('../workbook.json')
   }
 }
 

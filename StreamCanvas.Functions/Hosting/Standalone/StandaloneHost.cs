@@ -13,6 +13,7 @@ using StreamCanvas.Activities;
 using StreamCanvas.Api;
 using StreamCanvas.Approvals;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Hosting.Standalone;
 
@@ -50,6 +51,7 @@ public static partial class StandaloneHost
 
         IServiceCollection services = builder.Services;
         services.AddStreamCanvas(builder.Configuration);
+        services.AddStreamCanvasTelemetry(builder.Configuration, functionsHost: false);
         services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc(channel);

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 using StreamCanvas.Api;
 using StreamCanvas.Approvals;
+using StreamCanvas.Dashboard;
 
 namespace StreamCanvas.Hosting.Standalone;
 
@@ -28,6 +30,8 @@ public static class StandaloneRoutes
         api.MapGet(ApiRoutes.OpenApi, OpenApiDocument.Serve);
         api.MapGet(ApiRoutes.SampleCustomer, (string id) => SampleTools.Customer(id));
         api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, CancellationToken ct) => SampleTools.PublishAsync(request, ct));
+        api.MapGet(ApiRoutes.Dashboard, (DashboardHandler dashboard) => dashboard.Page());
+        api.MapGet(ApiRoutes.DashboardAsset, (string file, DashboardHandler dashboard, [FromServices] OperatorKey key) => dashboard.Asset(file, key.Value));
         api.MapPost(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
             handler.DecideAsync(request, instanceId, gateId, client, ct));
         return app;

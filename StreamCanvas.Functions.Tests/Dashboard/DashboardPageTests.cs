@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using StreamCanvas.Tests.Support;
+
+namespace StreamCanvas.Tests.Dashboard;
+
+/// <summary>The ops page in headless chromium against the standalone host in Development, on real Azurite.</summary>
+public sealed class DashboardPageTests
+{
+    [Fact]
+    public async Task Dashboard_RunWaitingForApproval_ShowsTheGateAndApprovingInThePageCompletesTheRun()
+    {
+        await using StandaloneHostProcess host = await StandaloneHostProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        });
+        JsonObject started = await host.StartRunAsync("content-publishing", new { topic = "dashboards", audience = "developers" });
+        string id = started["instanceId"]!.GetValue<string>();
+        await using HeadlessChromium chromium = await HeadlessChromium.LaunchAsync();
+        IPage page = await chromium.Browser.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+
+        await page.GotoAsync($"http://127.0.0.1:{host.Port}/api/dashboard");
+
+        // Development hands the page the local key, so it lists the run without one being typed in.
+        ILocator run = page.Locator($"#runs tr[data-run-id='{id}']");
+        await Assertions.Expect(run).ToHaveAttributeAsync("data-state", "waiting-for-approval");
+        await run.ClickAsync();
+        await Assertions.Expect(page.Locator("#timeline .node[data-step='review']")).ToHaveAttributeAsync("data-state", "waiting");
+        await Assertions.Expect(page.Locator("#timeline .node[data-step='draft']")).ToHaveAttributeAsync("data-state", "succeeded");
+
+        await page.Locator($"#pending tr[data-run-id='{id}'] button.approve").ClickAsync();
+
+        await Assertions.Expect(run).ToHaveAttributeAsync("data-state", "completed");
+        await Assertions.Expect(page.Locator("#timeline .node[data-step='publish']")).ToHaveAttributeAsync("data-state", "succeeded");
+        await Assertions.Expect(page.Locator($"#pending tr[data-run-id='{id}']")).ToHaveCountAsync(0);
+        JsonObject done = await host.WaitForRunAsync(id);
+        Assert.Equal("succeeded", done["outcome"]!.GetValue<string>());
+        Assert.Equal("dashboard", done["outputs"]!["review"]!["decidedBy"]!.GetValue<string>());
+    }
+}

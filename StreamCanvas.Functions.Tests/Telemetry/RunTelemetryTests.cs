@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Microsoft.DurableTask.Client;
+using StreamCanvas.Approvals;
+using StreamCanvas.Definitions;
+using StreamCanvas.Orchestration;
+using StreamCanvas.Telemetry;
+using StreamCanvas.Tests.Support;
+
+namespace StreamCanvas.Tests.Telemetry;
+
+/// <summary>
+/// The interpreter's spans and metrics on the in-process Durable Task host, whose orchestrator replays after
+/// every activity, timer and event: each step, gate and run must still be counted exactly once.
+/// </summary>
+public sealed class RunTelemetryTests : IClassFixture<RunTelemetryTests.SharedHost>, IDisposable
+{
+    readonly TelemetryCapture telemetry = new(StreamCanvasTelemetry.DurableTaskSource);
+    readonly InterpreterHost host;
+
+    /// <summary>One Durable test host for the class (tests in a class run one at a time): fewer ports to race for.</summary>
+    public RunTelemetryTests(SharedHost shared)
+    {
+        host = shared.Host;
+        host.Tool = _ => new StepOutcome { Status = 201, Output = new System.Text.Json.Nodes.JsonObject { ["ok"] = true } };
+    }
+
+    public void Dispose() => telemetry.Dispose();
+
+    public sealed class SharedHost : IAsyncLifetime
+    {
+        public InterpreterHost Host { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Host = await InterpreterHost.StartAsync();
+
+        public async Task DisposeAsync() => await Host.DisposeAsync();
+    }
+
+    static LoadedWorkflow ReviewedWorkflow(string name) => TestDefinitions.Load(TestDefinitions.Workflow("""
+        [
+          { "id": "draft", "kind": "llm", "prompt": "Write about {{input.topic}}" },
+          { "id": "review", "kind": "approval", "context": ["steps.draft.output.text"],
+            "escalation": [ { "name": "editor", "approvers": ["ed@example.com"], "timeout": "PT60S" } ] },
+          { "id": "publish", "kind": "tool", "connection": "cms", "method": "POST", "path": "/articles", "body": { "text": "{{steps.draft.output.text}}" } }
+        ]
+        """, name: name));
+
+    [Fact]
+    public async Task RunAsync_ApprovedRun_CountsRunStepsAndApprovalOnceDespiteReplays()
+    {
+        const string workflow = "telemetry-approved";
+        string id = await host.StartAsync(TestDefinitions.Request(ReviewedWorkflow(workflow)));
+        OpenGate gate = (await host.WaitForStatusAsync(id, s => s.Gate is not null)).Gate!;
+        await host.Client.RaiseEventAsync(id, ApprovalEvents.ForGate(gate.GateId), new ApprovalDecision
+        {
+            Decision = Decisions.Approve, Approver = "ed@example.com", SnapshotHash = gate.SnapshotHash, Level = gate.LevelIndex, DecidedAt = DateTime.UtcNow,
+        });
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await host.WaitAsync(id)).RuntimeStatus);
+
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(1, telemetry.Sum("streamcanvas.runs.started", w));
+        Assert.Equal(1, telemetry.Sum("streamcanvas.runs.completed", w, (TelemetryTags.Outcome, RunOutcomes.Succeeded)));
+        Assert.Equal(1, telemetry.Count("streamcanvas.run.duration", w));
+        Assert.Equal(3, telemetry.Count("streamcanvas.step.duration", w));
+        Assert.Equal(1, telemetry.Count("streamcanvas.approval.latency", w, (TelemetryTags.Level, "editor"), (TelemetryTags.Outcome, Decisions.Approve)));
+        Assert.Equal(0, telemetry.Sum("streamcanvas.failures", w));
+
+        Activity span = Assert.Single(telemetry.Spans(RunTelemetry.ApprovalSpanName), s => Equals(s.GetTagItem(TelemetryTags.Workflow), workflow));
+        Assert.Equal("editor", span.GetTagItem(TelemetryTags.Level));
+        Assert.Equal(Decisions.Approve, span.GetTagItem(TelemetryTags.Outcome));
+        Assert.Equal(gate.OpenedAt, span.StartTimeUtc, TimeSpan.FromMilliseconds(1));
+        Assert.True(span.Duration > TimeSpan.Zero);
+        Activity orchestration = await telemetry.WaitForSpanAsync(s => s.DisplayName == "orchestration:" + nameof(WorkflowOrchestrator) && Equals(s.GetTagItem(TelemetryTags.InstanceId), id));
+        Assert.Equal((orchestration.TraceId, orchestration.SpanId), (span.TraceId, span.ParentSpanId));
+    }
+
+    [Fact]
+    public async Task RunAsync_ToolFails_CountsOneFailureByStepAndReasonClass()
+    {
+        const string workflow = "telemetry-tool-fails";
+        host.Tool = _ => StepOutcome.Failure(FailureReasons.ToolError, "503 from the CMS", retryable: false);
+        LoadedWorkflow definition = TestDefinitions.Load(TestDefinitions.Workflow("""
+            [
+              { "id": "draft", "kind": "llm", "prompt": "Write about {{input.topic}}" },
+              { "id": "publish", "kind": "tool", "connection": "cms", "method": "POST", "path": "/articles" }
+            ]
+            """, name: workflow));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, (await host.RunToCompletionAsync(TestDefinitions.Request(definition))).RuntimeStatus);
+
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(1, telemetry.Sum("streamcanvas.failures", w, (TelemetryTags.Step, "publish"), (TelemetryTags.ReasonClass, FailureClasses.ToolError)));
+        Assert.Equal(1, telemetry.Sum("streamcanvas.runs.failed", w, (TelemetryTags.ReasonClass, FailureClasses.ToolError)));
+        Assert.Equal(0, telemetry.Sum("streamcanvas.runs.completed", w));
+        Assert.Equal(2, telemetry.Count("streamcanvas.step.duration", w));
+    }
+
+    [Fact]
+    public async Task RunAsync_DefinitionOfDoneNotMet_CountsCriteriaNotMet()
+    {
+        const string workflow = "telemetry-criteria";
+        LoadedWorkflow definition = TestDefinitions.Load(TestDefinitions.Workflow(
+            """[{ "id": "draft", "kind": "llm", "prompt": "Write about {{input.topic}}" }]""",
+            """[{ "name": "scored", "condition": { "path": "input.score", "atLeast": 4 } }]""", name: workflow));
+
+        await host.RunToCompletionAsync(TestDefinitions.Request(definition));
+
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(1, telemetry.Sum("streamcanvas.runs.completed", w, (TelemetryTags.Outcome, RunOutcomes.FailedCriteria)));
+        Assert.Equal(1, telemetry.Sum("streamcanvas.failures", w, (TelemetryTags.ReasonClass, FailureClasses.CriteriaNotMet)));
+    }
+}

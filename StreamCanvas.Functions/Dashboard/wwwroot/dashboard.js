@@ -1,0 +1,252 @@
+// StreamCanvas ops dashboard: polls the keyed API (relative to /api) and draws runs, gates and charts.
+// No framework and no build step; Chart.js is vendored beside this file.
+"use strict";
+
+const state = { key: "", config: null, workflows: new Map(), selected: null, histories: new Map(), charts: {} };
+const $ = (id) => document.getElementById(id);
+const finished = (run) => ["completed", "failed", "terminated"].includes(run.state);
+const seconds = (from, to) => Math.max(0, (new Date(to) - new Date(from)) / 1000);
+const fmtSeconds = (s) => s == null ? "" : s < 90 ? `${s.toFixed(1)} s` : s < 5400 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
+const tokensOf = (run) => run.totals ? run.totals.promptTokens + run.totals.completionTokens : 0;
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text ?? "";
+  if (className) td.className = className;
+  return td;
+}
+
+function badge(td, value) {
+  const span = document.createElement("span");
+  span.className = `state state-${value}`;
+  span.textContent = value;
+  td.replaceChildren(span);
+}
+
+async function api(path, options = {}) {
+  const headers = { ...(options.headers || {}) };
+  if (state.key) headers["x-functions-key"] = state.key;
+  const response = await fetch(path, { ...options, headers });
+  if (response.status === 401) throw new Error("the operator key was refused");
+  if (!response.ok && response.status !== 202) throw new Error(`${path}: ${response.status}`);
+  return response.status === 204 ? null : response.json();
+}
+
+async function refresh() {
+  if (state.busy) return; // a slow poll must not overlap the next one
+  state.busy = true;
+  try {
+    if (state.workflows.size === 0) {
+      for (const w of await api("workflows")) state.workflows.set(w.name, w);
+    }
+    const [list, pending] = await Promise.all([api("runs?pageSize=200"), api("approvals?status=pending")]);
+    const runs = list.runs.sort((a, b) => new Date(b.createdAt) - new Date(a.createdAt));
+    drawRuns(runs);
+    drawPending(pending);
+    drawWorkflowStats(runs);
+    await drawCharts(runs);
+    if (state.selected) await drawTimeline(state.selected);
+    $("connection").textContent = `updated ${new Date().toLocaleTimeString()}`;
+  } catch (error) {
+    $("connection").textContent = error.message;
+  } finally {
+    state.busy = false;
+  }
+}
+
+function drawRuns(runs) {
+  const body = $("runs").tBodies[0];
+  body.replaceChildren();
+  for (const run of runs) {
+    const row = body.insertRow();
+    row.dataset.runId = run.instanceId;
+    row.dataset.state = run.state;
+    if (run.instanceId === state.selected) row.classList.add("selected");
+    cell(row, run.instanceId);
+    cell(row, run.workflow);
+    badge(cell(row), run.state);
+    cell(row, run.failure ? `${run.currentStep ?? run.failure.stepId} (${run.failure.reason})` : run.currentStep);
+    cell(row, tokensOf(run) || "");
+    cell(row, fmtSeconds(seconds(run.createdAt, finished(run) ? run.lastUpdatedAt : new Date())));
+    cell(row, new Date(run.createdAt).toLocaleTimeString());
+    row.addEventListener("click", () => { state.selected = run.instanceId; drawTimeline(run.instanceId); });
+  }
+}
+
+function drawPending(pending) {
+  const body = $("pending").tBodies[0];
+  body.replaceChildren();
+  $("pending-empty").hidden = pending.length > 0;
+  for (const gate of pending) {
+    const row = body.insertRow();
+    row.dataset.runId = gate.instanceId;
+    row.dataset.gateId = gate.gateId;
+    cell(row, gate.instanceId);
+    cell(row, `${gate.stepId} (${gate.gateId})`);
+    cell(row, `${gate.level}: ${gate.approvers.join(", ") || gate.group || "any approver"}`);
+    cell(row, fmtSeconds(seconds(gate.openedAt, new Date())));
+    cell(row, new Date(gate.deadline).toLocaleString(), new Date(gate.deadline) < new Date() ? "overdue" : "");
+    const actions = cell(row);
+    if (gate.decisionToken) {
+      for (const decision of ["approve", "reject"]) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = decision;
+        button.textContent = decision === "approve" ? "Approve" : "Reject";
+        button.addEventListener("click", (e) => { e.stopPropagation(); decide(gate, decision, button); });
+        actions.append(button);
+      }
+    } else {
+      actions.textContent = "decide from the notification link";
+      actions.className = "muted";
+    }
+  }
+}
+
+/** Posts through the signed decision webhook, exactly as an approver's link would. */
+async function decide(gate, decision, button) {
+  button.disabled = true;
+  const body = {
+    decision,
+    approver: gate.approvers[0] ?? "dashboard",
+    snapshotHash: gate.snapshotHash,
+    comment: `${decision} from the dashboard`,
+    criteria: Object.fromEntries((gate.criteria ?? []).map((c) => [c, decision === "approve"])),
+  };
+  const url = `approvals/${encodeURIComponent(gate.instanceId)}/${encodeURIComponent(gate.gateId)}?token=${encodeURIComponent(gate.decisionToken)}`;
+  try {
+    await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  } finally {
+    setTimeout(refresh, 100);
+  }
+}
+
+/** The run drawn as its workflow: each step a node coloured by what happened to it. */
+async function drawTimeline(instanceId) {
+  const history = await api(`runs/${encodeURIComponent(instanceId)}/history`);
+  const definition = state.workflows.get(history.workflow);
+  const steps = definition ? definition.steps : [...new Map(history.steps.map((s) => [s.stepId, { id: s.stepId, kind: s.kind }])).values()];
+  $("timeline-section").hidden = false;
+  $("timeline-run").textContent = instanceId;
+  $("timeline-summary").textContent = history.failure
+    ? `Failed at ${history.failure.stepId}: ${history.failure.reason} (${history.failure.message})`
+    : history.openGate ? `Waiting for ${history.openGate.level} approval on ${history.openGate.gateId}` : history.state;
+  const graph = $("timeline");
+  graph.replaceChildren();
+  for (const step of steps) {
+    const records = history.steps.filter((r) => r.stepId === step.id);
+    const last = records[records.length - 1];
+    const current = history.current?.currentStep === step.id;
+    let nodeState = "not-reached";
+    let detail = "not reached";
+    if (history.openGate && current) { nodeState = "waiting"; detail = `waiting: ${history.openGate.level}`; }
+    else if (history.failure && history.failure.stepId === step.id) { nodeState = "failed"; detail = `failed: ${history.failure.reason}`; }
+    else if (last) {
+      nodeState = last.status;
+      detail = `${last.status}${last.error ? `: ${last.error.reason}` : ""}${last.durationMilliseconds != null ? `, ${fmtSeconds(last.durationMilliseconds / 1000)}` : ""}`;
+    }
+    else if (current && !["completed", "failed", "terminated"].includes(history.state)) { nodeState = "running"; detail = history.state; }
+    const item = document.createElement("li");
+    const node = document.createElement("div");
+    node.className = `node state-${nodeState}`;
+    node.dataset.step = step.id;
+    node.dataset.state = nodeState;
+    node.innerHTML = "<strong></strong><small></small><small></small>";
+    node.children[0].textContent = step.id;
+    node.children[1].textContent = step.kind;
+    node.children[2].textContent = detail;
+    item.append(node);
+    graph.append(item);
+  }
+  for (const row of $("runs").tBodies[0].rows) row.classList.toggle("selected", row.dataset.runId === instanceId);
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+function drawWorkflowStats(runs) {
+  const body = $("workflows").tBodies[0];
+  body.replaceChildren();
+  const names = [...new Set([...state.workflows.keys(), ...runs.map((r) => r.workflow)])].sort();
+  for (const name of names) {
+    const mine = runs.filter((r) => r.workflow === name);
+    const done = mine.filter(finished);
+    const failed = done.filter((r) => r.state !== "completed").length;
+    const durations = done.map((r) => seconds(r.createdAt, r.lastUpdatedAt));
+    const row = body.insertRow();
+    row.dataset.workflow = name;
+    cell(row, name);
+    cell(row, mine.length);
+    cell(row, done.length ? `${Math.round((100 * failed) / done.length)} %` : "");
+    cell(row, mine.reduce((sum, r) => sum + tokensOf(r), 0));
+    cell(row, fmtSeconds(percentile(durations, 0.5)));
+    cell(row, fmtSeconds(percentile(durations, 0.95)));
+  }
+}
+
+function chart(id, type, labels, datasets) {
+  if (typeof Chart === "undefined") return;
+  const existing = state.charts[id];
+  if (existing) {
+    existing.data.labels = labels;
+    existing.data.datasets = datasets;
+    existing.update("none");
+    return;
+  }
+  state.charts[id] = new Chart($(id), { type, data: { labels, datasets }, options: { animation: false, responsive: true, plugins: { legend: { display: datasets.length > 1 } } } });
+}
+
+async function drawCharts(runs) {
+  const durations = runs.filter(finished).map((r) => seconds(r.createdAt, r.lastUpdatedAt));
+  const bounds = [1, 5, 15, 60, 300, 1800, 3600, Infinity];
+  const labels = bounds.map((b, i) => (b === Infinity ? `> ${bounds[i - 1]}` : `≤ ${b}`));
+  const counts = bounds.map((b, i) => durations.filter((d) => d <= b && (i === 0 || d > bounds[i - 1])).length);
+  chart("latency-chart", "bar", labels, [{ label: "runs", data: counts, backgroundColor: "#60a5fa" }]);
+
+  const byMinute = new Map();
+  for (const run of [...runs].reverse()) {
+    const minute = new Date(run.createdAt).toISOString().slice(0, 16).replace("T", " ");
+    byMinute.set(minute, (byMinute.get(minute) ?? 0) + tokensOf(run));
+  }
+  chart("tokens-chart", "line", [...byMinute.keys()], [{ label: "tokens", data: [...byMinute.values()], borderColor: "#8b5cf6", fill: false }]);
+
+  // Decided gates come from the timelines of finished runs, which never change, so each is fetched once.
+  for (const run of runs.filter(finished).slice(0, 25)) {
+    if (!state.histories.has(run.instanceId)) {
+      state.histories.set(run.instanceId, (await api(`runs/${encodeURIComponent(run.instanceId)}/history`)).steps);
+    }
+  }
+  const byLevel = new Map();
+  for (const steps of state.histories.values()) {
+    for (const approval of steps.map((s) => s.approval).filter(Boolean)) {
+      const list = byLevel.get(approval.level) ?? [];
+      list.push(approval.latencySeconds);
+      byLevel.set(approval.level, list);
+    }
+  }
+  const levels = [...byLevel.keys()];
+  chart("approval-chart", "bar", levels, [
+    { label: "median", data: levels.map((l) => percentile(byLevel.get(l), 0.5)), backgroundColor: "#fbbf24" },
+    { label: "p95", data: levels.map((l) => percentile(byLevel.get(l), 0.95)), backgroundColor: "#f97316" },
+  ]);
+}
+
+async function start() {
+  state.config = await (await fetch("dashboard/config.json")).json();
+  state.key = localStorage.getItem("streamcanvas.key") || state.config.operatorKey || "";
+  $("key").value = state.key;
+  $("key-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    state.key = $("key").value.trim();
+    localStorage.setItem("streamcanvas.key", state.key);
+    state.workflows.clear();
+    refresh();
+  });
+  await refresh();
+  setInterval(refresh, 1500);
+}
+
+start();
