@@ -81,8 +81,12 @@ public static partial class StandaloneHost
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
         services.AddHostedService<StartQueueListener>();
         services.AddSingleton<OperatorKey>();
+        services.AddProblemDetails();
 
         WebApplication app = builder.Build();
+
+        // A path no route matches (e.g. "../" tricks the client collapsed) answers problem+json like every other 4xx.
+        app.UseStatusCodePages();
         app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{sidecarPort}");
         app.MapStreamCanvasApi();
         return app;
