@@ -24,7 +24,7 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
         long used = storage.Requests - before;
         double seconds = (DateTimeOffset.UtcNow - t0).TotalSeconds;
         JsonObject[] histories = await HistoriesAsync(ids);
-        return Summarize($"StreamCanvas, {ThreeStep}", histories, t0, (used - idle * seconds) / n, idle, resume: false);
+        return Summarize($"StreamCanvas, {ThreeStep}", histories, t0, (used - idle * seconds) / n, idle, decidedAt: null);
     }
 
     public async Task<PassResult> ApprovalAsync(int n)
@@ -34,6 +34,7 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
         DateTimeOffset t0 = DateTimeOffset.UtcNow;
         string[] ids = await StartAsync(Approval, n);
         List<JsonObject> gates = await WaitForGatesAsync(ids);
+        var decidedAt = new System.Collections.Concurrent.ConcurrentDictionary<string, DateTime>();
         using (var gate = new SemaphoreSlim(ClientParallelism))
         {
             await Task.WhenAll(gates.Select(async g =>
@@ -41,7 +42,7 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
                 await gate.WaitAsync();
                 try
                 {
-                    await DecideAsync(g);
+                    decidedAt[g["instanceId"]!.GetValue<string>()] = await DecideAsync(g);
                 }
                 finally
                 {
@@ -54,7 +55,7 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
         long used = storage.Requests - before;
         double seconds = (DateTimeOffset.UtcNow - t0).TotalSeconds;
         JsonObject[] histories = await HistoriesAsync(ids);
-        return Summarize($"StreamCanvas, {Approval}", histories, t0, (used - idle * seconds) / n, idle, resume: true);
+        return Summarize($"StreamCanvas, {Approval}", histories, t0, (used - idle * seconds) / n, idle, decidedAt);
     }
 
     async Task<string[]> StartAsync(string workflow, int n)
@@ -106,11 +107,13 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
         }
     }
 
-    async Task DecideAsync(JsonObject gate)
+    /// <summary>Posts the approval through the signed webhook; returns when it was sent (UTC, this machine's clock).</summary>
+    async Task<DateTime> DecideAsync(JsonObject gate)
     {
         string instanceId = gate["instanceId"]!.GetValue<string>();
         string gateId = gate["gateId"]!.GetValue<string>();
         string token = Tokens.Issue(instanceId, gateId, gate["levelIndex"]!.GetValue<int>(), DateTimeOffset.UtcNow.AddHours(1));
+        DateTime sent = DateTime.UtcNow;
         using HttpResponseMessage response = await engine.Http.PostAsJsonAsync(
             $"api/approvals/{Uri.EscapeDataString(instanceId)}/{Uri.EscapeDataString(gateId)}?token={Uri.EscapeDataString(token)}",
             new { decision = "approve", approver = "bench@example.com", criteria = new Dictionary<string, bool> { ["Accurate"] = true }, snapshotHash = gate["snapshotHash"]!.GetValue<string>() });
@@ -118,6 +121,8 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
         {
             throw new InvalidOperationException($"decision for {instanceId} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         }
+
+        return sent;
     }
 
     async Task<JsonObject[]> HistoriesAsync(string[] ids)
@@ -137,7 +142,7 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
         }));
     }
 
-    static PassResult Summarize(string name, JsonObject[] histories, DateTimeOffset t0, double storagePerRun, double idle, bool resume)
+    static PassResult Summarize(string name, JsonObject[] histories, DateTimeOffset t0, double storagePerRun, double idle, IReadOnlyDictionary<string, DateTime>? decidedAt)
     {
         var latency = new List<double>();
         var overhead = new List<double>();
@@ -166,10 +171,12 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
                     overhead.Add(wall - activity);
                 }
 
-                // The gate records the decision's own time as its completion; the run resumes when the next step starts.
-                if (resume && step["approval"] is JsonObject approval && i + 1 < steps.Length)
+                // The gate records when the orchestration saw the decision; the webhook call is timed here, and the
+                // run has resumed when the step after the gate starts.
+                if (decidedAt is not null && step["approval"] is JsonObject && i + 1 < steps.Length &&
+                    decidedAt.TryGetValue(history["instanceId"]!.GetValue<string>(), out DateTime sent))
                 {
-                    resumes.Add((steps[i + 1]["startedAt"]!.GetValue<DateTime>() - approval["decidedAt"]!.GetValue<DateTime>()).TotalMilliseconds);
+                    resumes.Add((steps[i + 1]["startedAt"]!.GetValue<DateTime>() - sent).TotalMilliseconds);
                 }
             }
         }

@@ -23,53 +23,25 @@ namespace StreamCanvas.Bench;
 public static class PlainDurableReference
 {
     /// <summary>One host for a warm-up (partition leases, JIT) and every N.</summary>
-    public static async Task<List<PassResult>> RunAsync(IReadOnlyList<int> runs, StorageCounter storage, IReadOnlyDictionary<string, string> overrides)
-    {
-        int sidecarPort = EngineProcess.FreePort();
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(overrides.ToDictionary(o => o.Key.Replace("__", ":", StringComparison.Ordinal), o => (string?)o.Value));
-        builder.Configuration["AzureWebJobsStorage"] = storage.ConnectionString;
-        builder.Configuration["TaskHubName"] = "benchplain" + Guid.NewGuid().ToString("N")[..8];
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, sidecarPort, o => o.Protocols = HttpProtocols.Http2));
-        IServiceCollection services = builder.Services;
-        services.AddGrpc();
-        services.AddSingleton(sp => DurableTaskStorage.Create(builder.Configuration, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
-        services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
-        services.AddSingleton<TaskHubGrpcServer>();
-        GrpcChannel channel = GrpcChannel.ForAddress($"http://127.0.0.1:{sidecarPort}");
-        services.AddDurableTaskWorker(worker =>
-        {
-            worker.UseGrpc(channel);
-            worker.AddTasks(tasks =>
+    public static Task<List<PassResult>> RunAsync(IReadOnlyList<int> runs, StorageCounter storage, IReadOnlyDictionary<string, string> overrides) =>
+        SidecarStack.RunAsync(
+            storage, overrides,
+            tasks =>
             {
                 tasks.AddOrchestrator<PlainThreeSteps>();
                 tasks.AddActivity<PlainStep>();
-            });
-        });
-        services.AddDurableTaskClient(client => client.UseGrpc(channel));
-        await using WebApplication app = builder.Build();
-        app.MapGrpcService<TaskHubGrpcServer>();
-        await app.Services.GetRequiredService<AzureStorageOrchestrationService>().CreateIfNotExistsAsync();
-        await app.StartAsync();
-        try
-        {
-            DurableTaskClient client = app.Services.GetRequiredService<DurableTaskClient>();
-            await PassAsync(client, storage, 5);
-            var results = new List<PassResult>();
-            foreach (int n in runs)
+            },
+            async client =>
             {
-                results.Add(await PassAsync(client, storage, n));
-            }
+                await PassAsync(client, storage, 5);
+                var results = new List<PassResult>();
+                foreach (int n in runs)
+                {
+                    results.Add(await PassAsync(client, storage, n));
+                }
 
-            return results;
-        }
-        finally
-        {
-            await app.StopAsync();
-        }
-    }
+                return results;
+            });
 
     static async Task<PassResult> PassAsync(DurableTaskClient client, StorageCounter storage, int n)
     {
