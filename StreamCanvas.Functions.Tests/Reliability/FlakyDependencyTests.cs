@@ -10,6 +10,7 @@ namespace StreamCanvas.Tests.Reliability;
 /// A tool that fails intermittently and a model endpoint answering 429 and 500, on the real process with the
 /// OpenAI-compatible provider: retries follow each step's policy, and a failure names the step and the reason.
 /// </summary>
+[Collection(ReliabilitySuite.Name)]
 public sealed class FlakyDependencyTests
 {
     [Fact]

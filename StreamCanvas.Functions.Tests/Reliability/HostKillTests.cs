@@ -11,6 +11,7 @@ namespace StreamCanvas.Tests.Reliability;
 /// The standalone process killed (SIGKILL, no graceful stop) at seeded random points while 50 runs are in flight,
 /// some of them waiting on approval gates that are decided while the host dies and comes back.
 /// </summary>
+[Collection(ReliabilitySuite.Name)]
 public sealed class HostKillTests
 {
     const int Runs = 50;

@@ -3,6 +3,7 @@ using StreamCanvas.Tests.Support;
 namespace StreamCanvas.Tests.Reliability;
 
 /// <summary>The real process refuses to start on an invalid definition and prints where and what is wrong.</summary>
+[Collection(ReliabilitySuite.Name)]
 public sealed class InvalidDefinitionStartupTests
 {
     public static TheoryData<string, string, string> Broken => new()

@@ -10,6 +10,7 @@ namespace StreamCanvas.Tests.Reliability;
 /// Every public route fed bad JSON, wrong types, huge bodies, unknown ids, wrong keys and path tricks on the real
 /// standalone process: each answer is a 4xx problem+json, never a 500, and a run in flight is unaffected.
 /// </summary>
+[Collection(ReliabilitySuite.Name)]
 public sealed class MalformedInputTests
 {
     const string Json = "application/json";

@@ -11,6 +11,7 @@ namespace StreamCanvas.Tests.Reliability;
 /// Storage goes away under load and comes back: a private Azurite (never the shared one other tests use) is
 /// stopped while runs are in flight and started again on the same ports and folder; the engine reconnects.
 /// </summary>
+[Collection(ReliabilitySuite.Name)]
 public sealed class StorageRestartTests
 {
     const int Runs = 20;
