@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -45,8 +46,20 @@ public sealed class StorageRestartTests
 
             await Task.Delay(TimeSpan.FromSeconds(1));
             await StopAsync(azurite);
+            Task<HttpResponseMessage> duringOutage = host.Http.GetAsync($"api/runs/{Uri.EscapeDataString(ids[0])}");
             await Task.Delay(TimeSpan.FromSeconds(5));
             azurite = await Azurite.StartAsync(folder, blob, queue, table);
+
+            // A request caught by the outage is told to retry (503 problem+json, Retry-After), never given a 500.
+            using (HttpResponseMessage answer = await duringOutage)
+            {
+                Assert.True(answer.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+                if (answer.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
+                    Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
+                    Assert.NotNull(answer.Headers.RetryAfter);
+                }
+            }
 
             for (int i = 0; i < Runs; i++)
             {

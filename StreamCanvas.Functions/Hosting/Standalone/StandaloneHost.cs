@@ -82,11 +82,13 @@ public static partial class StandaloneHost
         services.AddHostedService<StartQueueListener>();
         services.AddSingleton<OperatorKey>();
         services.AddProblemDetails();
+        services.AddExceptionHandler<StorageUnavailableHandler>();
 
         WebApplication app = builder.Build();
 
         // A path no route matches (e.g. "../" tricks the client collapsed) answers problem+json like every other 4xx.
         app.UseStatusCodePages();
+        app.UseExceptionHandler();
         app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{sidecarPort}");
         app.MapStreamCanvasApi();
         return app;
