@@ -140,13 +140,28 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
 
     public async Task<JsonObject> StartRunAsync(string workflow, object input, string? idempotencyKey = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/workflows/{workflow}/runs") { Content = JsonContent.Create(input) };
-        if (idempotencyKey is not null)
+        // A 503 (storage or sidecar briefly unavailable, e.g. a host just started on a busy machine) is retried as
+        // its Retry-After asks a client to; the wait is shortened to keep tests quick.
+        HttpResponseMessage response;
+        for (int attempt = 1; ; attempt++)
         {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/workflows/{workflow}/runs") { Content = JsonContent.Create(input) };
+            if (idempotencyKey is not null)
+            {
+                request.Headers.Add("Idempotency-Key", idempotencyKey);
+            }
+
+            response = await Http.SendAsync(request);
+            if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 5)
+            {
+                break;
+            }
+
+            response.Dispose();
+            await Task.Delay(1000);
         }
 
-        using HttpResponseMessage response = await Http.SendAsync(request);
+        using HttpResponseMessage answered = response;
         string body = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
         {

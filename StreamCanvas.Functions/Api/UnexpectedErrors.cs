@@ -13,12 +13,29 @@ public static class UnexpectedErrors
     public static IResult ToProblem(Exception error) => error switch
     {
         OperationCanceledException => Problems.Of(499, "Client closed request", "the request was cancelled"),
-        RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded } or TimeoutException or HttpRequestException =>
+        _ when IsTransient(error) =>
             new RetryAfterResult(Problems.Of(StatusCodes.Status503ServiceUnavailable, "Engine unavailable",
                 "the workflow engine's storage or sidecar is not reachable right now; try again shortly"), seconds: 5),
         _ => Problems.Of(StatusCodes.Status500InternalServerError, "Unexpected error",
             "the engine failed to handle this request; its traceId identifies it in the logs"),
     };
+
+    /// <summary>Storage or sidecar trouble anywhere in the chain: the request was fine, trying again can succeed.</summary>
+    public static bool IsTransient(Exception? error)
+    {
+        for (; error is not null; error = error.InnerException)
+        {
+            if (error is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Unknown or StatusCode.Internal or StatusCode.ResourceExhausted }
+                or Azure.RequestFailedException { Status: 0 or >= 500 }
+                or HttpRequestException
+                or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     sealed class RetryAfterResult(IResult inner, int seconds) : IResult
     {

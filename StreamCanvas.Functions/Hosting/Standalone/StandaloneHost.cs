@@ -66,8 +66,12 @@ public static partial class StandaloneHost
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
         services.AddHostedService<StartQueueListener>();
         services.AddSingleton<OperatorKey>();
+        services.AddProblemDetails();
 
         WebApplication app = builder.Build();
+
+        // A path no route matches (e.g. "../" tricks the client collapsed) answers problem+json like every other 4xx.
+        app.UseStatusCodePages();
         app.UseExceptionHandler(errors => errors.Run(context =>
         {
             Exception? error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using StreamCanvas.Approvals;
+
+namespace StreamCanvas.Tests.Support;
+
+/// <summary>
+/// Decides approval gates the way an approver's link does: a decision token signed with the host's key
+/// (<see cref="StandaloneHostProcess"/> configures it), posted to the signed webhook with the gate's snapshot hash.
+/// </summary>
+public static class GateDecisions
+{
+    public const string SigningKey = "integration-test-signing-key";
+
+    static readonly ApprovalTokens Tokens = new(Options.Create(new ApprovalOptions { SigningKey = SigningKey }), TimeProvider.System);
+
+    /// <summary>The run's open gate from the pending list, once it shows there.</summary>
+    public static async Task<JsonObject> PendingGateAsync(HttpClient http, string instanceId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                JsonArray pending = (await http.GetFromJsonAsync<JsonArray>("api/approvals?status=pending"))!;
+                if (pending.FirstOrDefault(p => p!["instanceId"]!.GetValue<string>() == instanceId) is JsonObject gate)
+                {
+                    return gate;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // the host may be restarting
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"run {instanceId} never showed in the pending list");
+    }
+
+    /// <summary>Posts a decision for the open gate; returns the status code (202 accepted, 409 already decided).</summary>
+    public static async Task<HttpStatusCode> PostAsync(HttpClient http, JsonObject gate, string decision = Decisions.Approve, string approver = "ed@example.com")
+    {
+        string instanceId = gate["instanceId"]!.GetValue<string>();
+        string gateId = gate["gateId"]!.GetValue<string>();
+        string token = Tokens.Issue(instanceId, gateId, gate["levelIndex"]!.GetValue<int>(), DateTimeOffset.UtcNow.AddHours(1));
+        var criteria = gate["criteria"]!.AsArray().ToDictionary(c => c!.GetValue<string>(), _ => true);
+        using HttpResponseMessage response = await http.PostAsJsonAsync(
+            $"api/approvals/{Uri.EscapeDataString(instanceId)}/{Uri.EscapeDataString(gateId)}?token={Uri.EscapeDataString(token)}",
+            new { decision, approver, comment = "decided by the test", criteria, snapshotHash = gate["snapshotHash"]!.GetValue<string>() });
+        return response.StatusCode;
+    }
+
+    /// <summary>Waits for the gate, decides it and waits for the run to finish.</summary>
+    public static async Task<JsonObject> DecideAsync(StandaloneHostProcess host, string instanceId, string decision = Decisions.Approve)
+    {
+        JsonObject gate = await PendingGateAsync(host.Http, instanceId);
+        HttpStatusCode status = await PostAsync(host.Http, gate, decision);
+        if (status != HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"decision for {instanceId} answered {(int)status}");
+        }
+
+        return await host.WaitForRunAsync(instanceId);
+    }
+}

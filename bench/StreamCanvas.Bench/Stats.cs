@@ -1,0 +1,32 @@
+namespace StreamCanvas.Bench;
+
+/// <summary>Percentiles and the figures one benchmark pass reports.</summary>
+public static class Stats
+{
+    /// <summary>Nearest-rank percentile of <paramref name="values"/> (p in 0..100).</summary>
+    public static double Percentile(IReadOnlyList<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        double[] sorted = [.. values.Order()];
+        int rank = (int)Math.Ceiling(p / 100 * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+}
+
+/// <param name="RunsPerSecond">Runs completed per second: N over the time from the first start to the last completion.</param>
+/// <param name="LatencyMs">Start-to-completion latency of each run (instance created to completed, engine clock).</param>
+/// <param name="DispatchOverheadMs">Per step: the step's wall time in the orchestration minus the activity's own time.</param>
+/// <param name="ResumeMs">Approval decision (as the webhook recorded it) to the gate step completing in the orchestration.</param>
+/// <param name="StorageRequestsPerRun">Storage requests during the pass divided by N (null when not counted).</param>
+public sealed record PassResult(
+    string Name, int Runs, int Failed, double RunsPerSecond, IReadOnlyList<double> LatencyMs, IReadOnlyList<double> DispatchOverheadMs,
+    IReadOnlyList<double> ResumeMs, double? StorageRequestsPerRun, double? IdleStorageRequestsPerSecond)
+{
+    public double P(double p) => Stats.Percentile(LatencyMs, p);
+
+    public double MeanOverhead => DispatchOverheadMs.Count == 0 ? double.NaN : DispatchOverheadMs.Average();
+}
