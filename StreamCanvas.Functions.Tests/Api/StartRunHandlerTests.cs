@@ -16,7 +16,7 @@ public sealed class StartRunHandlerTests
 {
     static readonly WorkflowCatalog Catalog = DefinitionLoader.LoadDirectory(RepoPaths.Workflows);
     readonly Mock<DurableTaskClient> client = new("test");
-    readonly StartRunHandler handler = new(new RunStarter(Catalog, NullLogger<RunStarter>.Instance));
+    readonly StartRunHandler handler = new(new RunStarter(Catalog, new GrantingStartClaims(), NullLogger<RunStarter>.Instance));
 
     const string ValidSummary = """{ "title": "Doc", "text": "A document long enough to pass the fifty character minimum of the schema." }""";
 
@@ -112,6 +112,32 @@ public sealed class StartRunHandlerTests
         client.Setup(c => c.GetInstanceAsync(existing.InstanceId, true, It.IsAny<CancellationToken>())).ReturnsAsync(existing);
 
         var (status, headers, body) = await PostAsync("document-summary", ValidSummary, idempotencyKey: "key-1");
+
+        Assert.Equal(202, status);
+        Assert.Equal(existing.InstanceId, body!["instanceId"]!.GetValue<string>());
+        Assert.Equal("true", headers["Idempotent-Replayed"].ToString());
+        client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task HandleAsync_SameKeyStartedElsewhereMomentsAgo_WaitsForThatRunInsteadOfStartingAnother()
+    {
+        var existing = new OrchestrationMetadata(nameof(WorkflowOrchestrator), RunIds.FromIdempotencyKey("document-summary", "key-3"))
+        {
+            RuntimeStatus = OrchestrationRuntimeStatus.Pending,
+            SerializedInput = JsonDataConverter.Default.Serialize(new WorkflowRunRequest(Catalog.Find("document-summary")!.Definition, "h", JsonNode.Parse(ValidSummary)!.AsObject())),
+            DataConverter = JsonDataConverter.Default,
+        };
+        int reads = 0;
+        client.Setup(c => c.GetInstanceAsync(existing.InstanceId, true, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => Interlocked.Increment(ref reads) < 3 ? null : existing);
+        var claims = new Mock<IStartClaims>();
+        claims.Setup(c => c.TryClaimAsync(existing.InstanceId, It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        var losing = new StartRunHandler(new RunStarter(Catalog, claims.Object, NullLogger<RunStarter>.Instance));
+        var context = ResultExecutor.NewContext(body: ValidSummary);
+        context.Request.Headers[StartRunHandler.IdempotencyKeyHeader] = "key-3";
+
+        var (status, headers, body) = await ResultExecutor.ExecuteAsync(await losing.HandleAsync(context.Request, "document-summary", client.Object, CancellationToken.None), context);
 
         Assert.Equal(202, status);
         Assert.Equal(existing.InstanceId, body!["instanceId"]!.GetValue<string>());

@@ -21,7 +21,7 @@ public sealed class WorkflowFunctionsTests
     static readonly WorkflowCatalog Catalog = DefinitionLoader.LoadDirectory(RepoPaths.Workflows);
     readonly Mock<DurableTaskClient> client = new("test");
     readonly Mock<FunctionContext> context = new();
-    static readonly RunStarter Starter = new(Catalog, NullLogger<RunStarter>.Instance);
+    static readonly RunStarter Starter = new(Catalog, new GrantingStartClaims(), NullLogger<RunStarter>.Instance);
     readonly WorkflowHttpFunctions functions = new(new StartRunHandler(Starter), new RunsHandler(Starter), new WorkflowsHandler(Catalog));
 
     public WorkflowFunctionsTests() => context.SetupGet(c => c.CancellationToken).Returns(CancellationToken.None);

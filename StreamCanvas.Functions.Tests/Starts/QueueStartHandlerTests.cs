@@ -92,7 +92,7 @@ public sealed class QueueStartHandlerTests
             .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = azurite.ConnectionString })
             .Build();
         var queues = new StartQueues(configuration, options);
-        var starter = new RunStarter(DefinitionLoader.LoadDirectory(RepoPaths.Workflows), NullLogger<RunStarter>.Instance);
+        var starter = new RunStarter(DefinitionLoader.LoadDirectory(RepoPaths.Workflows), new GrantingStartClaims(), NullLogger<RunStarter>.Instance);
         return (new QueueStartHandler(starter, queues, options, TimeProvider.System, NullLogger<QueueStartHandler>.Instance), queues.PoisonQueue);
     }
 }

@@ -64,6 +64,8 @@ public static class StreamCanvasServices
         services.AddTransient<NotifyApproversActivity>();
 
         services.AddSingleton<RunStarter>();
+
+        services.AddSingleton<IStartClaims>(sp => new TableStartClaims(StorageClients.Tables(configuration).GetTableClient(TableStartClaims.TableName), sp.GetRequiredService<TimeProvider>()));
         services.Configure<StartQueueOptions>(configuration.GetSection(StartQueueOptions.Section));
         services.AddSingleton<StartQueues>();
         services.AddSingleton<QueueStartHandler>();

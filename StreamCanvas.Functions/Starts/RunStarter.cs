@@ -13,9 +13,12 @@ namespace StreamCanvas.Starts;
 /// Starts a run, whoever asks (HTTP or the start queue): checks the workflow, the run id and the input against
 /// the workflow's schema, then schedules the run once per id.
 /// </summary>
-public sealed partial class RunStarter(WorkflowCatalog catalog, ILogger<RunStarter> logger)
+public sealed partial class RunStarter(WorkflowCatalog catalog, IStartClaims claims, ILogger<RunStarter> logger)
 {
     public const int MaxIdempotencyKeyLength = 256;
+
+    /// <summary>How long a start waits for another start of the same id to produce its run before taking over.</summary>
+    public static TimeSpan ClaimWait { get; set; } = TimeSpan.FromSeconds(15);
 
     public async Task<StartOutcome> StartAsync(StartCommand command, DurableTaskClient client, CancellationToken cancellationToken)
     {
@@ -48,6 +51,14 @@ public sealed partial class RunStarter(WorkflowCatalog catalog, ILogger<RunStart
             return existing;
         }
 
+        if (instanceId is not null && !await claims.TryClaimAsync(instanceId, ClaimWait, cancellationToken))
+        {
+            // Another start of this id is under way: its run is the answer once it appears.
+            return await WaitForClaimantAsync(client, instanceId, input, command, cancellationToken)
+                ?? StartOutcome.Reject(StatusCodes.Status409Conflict, $"a start of run '{instanceId}' is still in progress; retry shortly",
+                    [new FieldError(command.IdempotencyKeyField, "a start with this key is in progress")], instanceId);
+        }
+
         var runRequest = new WorkflowRunRequest(workflow.Definition, workflow.ContentHash, input, command.CorrelationId);
         var options = new StartOrchestrationOptions(instanceId ?? RunIds.New(workflow.Name))
             .WithDedupeStatuses(Enum.GetValues<OrchestrationRuntimeStatus>());
@@ -77,6 +88,21 @@ public sealed partial class RunStarter(WorkflowCatalog catalog, ILogger<RunStart
             new StartOrchestrationOptions(RunIds.New(request.Definition.Name)), cancellationToken);
         LogStarted(request.Definition.Name, request.Definition.Version, instanceId, "restart");
         return instanceId;
+    }
+
+    static async Task<StartOutcome?> WaitForClaimantAsync(DurableTaskClient client, string instanceId, JsonObject input, StartCommand command, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + ClaimWait;
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250, cancellationToken);
+            if (await ExistingRunAsync(client, instanceId, input, command, cancellationToken) is { } appeared)
+            {
+                return appeared;
+            }
+        }
+
+        return null;
     }
 
     static async Task<StartOutcome?> ExistingRunAsync(DurableTaskClient client, string instanceId, JsonObject input, StartCommand command, CancellationToken cancellationToken)

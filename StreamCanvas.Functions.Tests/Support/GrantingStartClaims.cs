@@ -1,0 +1,9 @@
+using StreamCanvas.Starts;
+
+namespace StreamCanvas.Tests.Support;
+
+/// <summary>For unit tests of the start logic: every claim is granted (the table-backed claims have their own tests).</summary>
+public sealed class GrantingStartClaims : IStartClaims
+{
+    public Task<bool> TryClaimAsync(string instanceId, TimeSpan staleAfter, CancellationToken cancellationToken) => Task.FromResult(true);
+}
