@@ -117,6 +117,8 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
+                // The parameterless wait also drains the redirected output, so the message is complete.
+                process.WaitForExit();
                 throw new InvalidOperationException($"the host exited with {process.ExitCode}:\n{Output}");
             }
 
