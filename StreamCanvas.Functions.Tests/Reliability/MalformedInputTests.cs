@@ -21,6 +21,9 @@ public sealed class MalformedInputTests
         await using var host = await StandaloneHostProcess.StartAsync(workflowsPath: Path.Combine(AppContext.BaseDirectory, "TestWorkflows"));
         JsonObject started = await host.StartRunAsync("approval-gate", new { title = "steady" });
         string id = started["instanceId"]!.GetValue<string>();
+
+        // The run is waiting at its gate before the bad requests start, so "unaffected" means still waiting there.
+        await GateDecisions.PendingGateAsync(host.Http, id);
         string huge = "{\"title\":\"" + new string('x', 2 * 1024 * 1024) + "\"}";
 
         var requests = new List<(string Name, Func<HttpRequestMessage> Make)>
