@@ -108,32 +108,12 @@ public sealed class EngineProcess : IAsyncDisposable
     }
 }
 
-/// <summary>Where the app's build output and the benchmark's workflows are.</summary>
+/// <summary>Where the app's build output and the benchmark's workflows are (the repository paths are the tests' own).</summary>
 public static class Paths
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => StreamCanvas.Tests.Support.RepoPaths.Root;
 
     public static string Workflows => Path.Combine(AppContext.BaseDirectory, "workflows");
 
-    public static string AppOutput
-    {
-        get
-        {
-            string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(Root, "StreamCanvas.Functions", "bin", configuration, "net10.0");
-        }
-    }
-
-    static string FindRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "StreamCanvas.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("StreamCanvas.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string AppOutput => StreamCanvas.Tests.Support.RepoPaths.AppOutput;
 }
