@@ -43,7 +43,8 @@ public sealed class DurableSidecar : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(sp => DurableTaskStorage.Create(configuration, sp.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
+        builder.Services.AddSingleton<IOrchestrationService>(sp =>
+            new RedeliveredStartFilter(sp.GetRequiredService<AzureStorageOrchestrationService>(), sp.GetRequiredService<ILogger<RedeliveredStartFilter>>()));
         builder.Services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         builder.Services.AddHostedService<TaskHubStartup>();
