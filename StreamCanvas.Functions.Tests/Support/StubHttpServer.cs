@@ -32,12 +32,7 @@ public sealed class StubHttpServer : IAsyncDisposable
         return new StubHttpServer(app, port);
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => StreamCanvas.Hosting.Standalone.LoopbackPorts.Free();
 
     public async ValueTask DisposeAsync()
     {

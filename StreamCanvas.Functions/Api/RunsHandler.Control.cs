@@ -9,7 +9,27 @@ namespace StreamCanvas.Api;
 /// <summary>POST /api/runs/{id}/terminate, /suspend, /resume, /restart and /events/{name}.</summary>
 public sealed partial class RunsHandler
 {
-    public async Task<IResult> TerminateAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
+    public Task<IResult> TerminateAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken) =>
+        ChangeStateAsync(request, instanceId, client, "terminated",
+            run => run.IsRunning || run.RuntimeStatus == OrchestrationRuntimeStatus.Suspended,
+            reason => client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions { Output = reason }, cancellationToken),
+            cancellationToken);
+
+    public Task<IResult> SuspendAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken) =>
+        ChangeStateAsync(request, instanceId, client, "suspended",
+            run => run.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending,
+            reason => client.SuspendInstanceAsync(instanceId, reason, cancellationToken),
+            cancellationToken);
+
+    public Task<IResult> ResumeAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken) =>
+        ChangeStateAsync(request, instanceId, client, "resumed",
+            run => run.RuntimeStatus == OrchestrationRuntimeStatus.Suspended,
+            reason => client.ResumeInstanceAsync(instanceId, reason, cancellationToken),
+            cancellationToken);
+
+    /// <summary>Terminate, suspend and resume: 404 for an unknown run, 409 where the run's state does not allow it, else act and 202.</summary>
+    async Task<IResult> ChangeStateAsync(HttpRequest request, string instanceId, DurableTaskClient client, string done,
+        Func<OrchestrationMetadata, bool> allowed, Func<string, Task> act, CancellationToken cancellationToken)
     {
         OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
         if (metadata is null)
@@ -17,49 +37,13 @@ public sealed partial class RunsHandler
             return UnknownRun(instanceId);
         }
 
-        if (!metadata.IsRunning && metadata.RuntimeStatus != OrchestrationRuntimeStatus.Suspended)
+        if (!allowed(metadata))
         {
-            return NotValidNow(instanceId, metadata, "terminated");
+            return NotValidNow(instanceId, metadata, done);
         }
 
-        string reason = Reason(request, "terminated by an operator");
-        await client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions { Output = reason }, cancellationToken);
-        return Results.Accepted(RunLinks.For(request, instanceId).Status, new { instanceId, reason });
-    }
-
-    public async Task<IResult> SuspendAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
-    {
-        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        if (metadata is null)
-        {
-            return UnknownRun(instanceId);
-        }
-
-        if (metadata.RuntimeStatus is not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending))
-        {
-            return NotValidNow(instanceId, metadata, "suspended");
-        }
-
-        string reason = Reason(request, "suspended by an operator");
-        await client.SuspendInstanceAsync(instanceId, reason, cancellationToken);
-        return Results.Accepted(RunLinks.For(request, instanceId).Status, new { instanceId, reason });
-    }
-
-    public async Task<IResult> ResumeAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
-    {
-        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        if (metadata is null)
-        {
-            return UnknownRun(instanceId);
-        }
-
-        if (metadata.RuntimeStatus != OrchestrationRuntimeStatus.Suspended)
-        {
-            return NotValidNow(instanceId, metadata, "resumed");
-        }
-
-        string reason = Reason(request, "resumed by an operator");
-        await client.ResumeInstanceAsync(instanceId, reason, cancellationToken);
+        string reason = Reason(request, $"{done} by an operator");
+        await act(reason);
         return Results.Accepted(RunLinks.For(request, instanceId).Status, new { instanceId, reason });
     }
 

@@ -88,12 +88,7 @@ public sealed class EngineProcess : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => StreamCanvas.Hosting.Standalone.LoopbackPorts.Free();
 
     public async ValueTask DisposeAsync()
     {

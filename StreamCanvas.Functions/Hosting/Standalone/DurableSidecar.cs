@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Grpc.Net.Client;
@@ -34,7 +33,7 @@ public sealed class DurableSidecar : IAsyncDisposable
 
     public static async Task<DurableSidecar> StartAsync(IConfiguration configuration, int port)
     {
-        port = port > 0 ? port : FreePort();
+        port = port > 0 ? port : LoopbackPorts.Free();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(configuration);
 
@@ -63,12 +62,6 @@ public sealed class DurableSidecar : IAsyncDisposable
         await host.DisposeAsync();
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Creates the task hub's queues, tables and containers before anything polls them.</summary>
     sealed class TaskHubStartup(AzureStorageOrchestrationService service) : IHostedService
