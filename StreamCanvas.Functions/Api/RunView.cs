@@ -56,11 +56,11 @@ public sealed record RunView
                 OrchestrationRuntimeStatus.Suspended => "suspended",
                 OrchestrationRuntimeStatus.Failed => RunStates.Failed,
                 OrchestrationRuntimeStatus.Completed => RunStates.Completed,
-                OrchestrationRuntimeStatus.Pending => "pending",
+                OrchestrationRuntimeStatus.Pending => status?.State ?? "pending",
                 _ => status?.State ?? RunStates.Running,
             },
-            CurrentStep = metadata.IsRunning || metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? status?.CurrentStep : null,
-            Gate = metadata.IsRunning ? status?.Gate : null,
+            CurrentStep = metadata.IsActive() || metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? status?.CurrentStep : null,
+            Gate = metadata.IsActive() ? status?.Gate : null,
             Outcome = result?.Outcome ?? (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? RunOutcomes.Failed : null),
             Input = request?.Input,
             Outputs = result?.Outputs,
@@ -69,7 +69,7 @@ public sealed record RunView
             Totals = result?.Totals ?? status?.Totals,
             CreatedAt = metadata.CreatedAt,
             LastUpdatedAt = metadata.LastUpdatedAt,
-            DurationSeconds = ((metadata.IsRunning ? DateTimeOffset.UtcNow : metadata.LastUpdatedAt) - metadata.CreatedAt).TotalSeconds,
+            DurationSeconds = ((metadata.IsActive() ? DateTimeOffset.UtcNow : metadata.LastUpdatedAt) - metadata.CreatedAt).TotalSeconds,
             Links = links,
         };
     }

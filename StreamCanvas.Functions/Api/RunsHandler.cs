@@ -23,7 +23,7 @@ public sealed partial class RunsHandler(RunStarter starter)
         }
 
         RunStatus? status = metadata.ReadCustomStatusAs<RunStatus>();
-        string? gate = metadata.IsRunning ? status?.Gate?.GateId : null;
+        string? gate = metadata.IsActive() ? status?.Gate?.GateId : null;
         return Results.Ok(RunView.From(metadata, RunLinks.For(request, instanceId, gate)));
     }
 
@@ -52,10 +52,10 @@ public sealed partial class RunsHandler(RunStarter starter)
             metadata.LastUpdatedAt,
             result?.Steps ?? status?.Timeline ?? [],
             result is null ? status?.EarlierSteps ?? 0 : 0,
-            metadata.IsRunning ? status?.Gate : null,
+            metadata.IsActive() ? status?.Gate : null,
             view.Failure,
             result?.Totals ?? status?.Totals,
-            metadata.IsRunning && status is not null ? status with { Timeline = null } : null));
+            metadata.IsActive() && status is not null ? status with { Timeline = null } : null));
     }
 
     static IResult UnknownRun(string instanceId) => Problems.NotFound($"no run with id '{instanceId}'");

@@ -69,12 +69,12 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
             }
 
             // A signed token means this gate did open once; a decision that can no longer apply is kept, not dropped.
-            string reason = run.IsRunning
+            string reason = run.IsActive()
                 ? $"run '{instanceId}' has no open approval gate '{gateId}' (it closed without this decision)"
                 : $"run '{instanceId}' has finished ({run.RuntimeStatus}); gate '{gateId}' will never open again";
             await store.RecordRefusalAsync(instanceId, gateId, reason, await ReadTextAsync(request, cancellationToken), clock.GetUtcNow(), cancellationToken);
             LogRefused(instanceId, gateId, reason);
-            return run.IsRunning
+            return run.IsActive()
                 ? Problems.NotFound(reason)
                 : Problems.Of(StatusCodes.Status410Gone, "Run finished", reason);
         }
@@ -134,7 +134,7 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
         DateTime now = clock.GetUtcNow().UtcDateTime;
         var pending = new List<PendingApproval>();
         // The gate lives in the custom status, which the client only reads along with inputs and outputs.
-        var query = new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running], FetchInputsAndOutputs = true };
+        var query = new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending], FetchInputsAndOutputs = true };
         await foreach (OrchestrationMetadata run in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
             if (run.ReadCustomStatusAs<RunStatus>() is { State: RunStates.WaitingForApproval, Gate: { } gate } runStatus)
@@ -199,7 +199,7 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
     public static TimeSpan GateVisibilityWait { get; set; } = TimeSpan.FromSeconds(5);
 
     static OpenGate? OpenGateOf(OrchestrationMetadata run, string gateId) =>
-        run.IsRunning && run.ReadCustomStatusAs<RunStatus>()?.Gate is { } open && open.GateId == gateId ? open : null;
+        run.IsActive() && run.ReadCustomStatusAs<RunStatus>()?.Gate is { } open && open.GateId == gateId ? open : null;
 
     /// <summary>
     /// A gate not visible yet may still be opening: the run is running, waits at no other gate, has not closed
@@ -207,7 +207,7 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
     /// </summary>
     static bool MayStillOpen(OrchestrationMetadata run, string gateId)
     {
-        if (!run.IsRunning || run.ReadCustomStatusAs<RunStatus>()?.Gate is not null || HasClosed(run, gateId))
+        if (!run.IsActive() || run.ReadCustomStatusAs<RunStatus>()?.Gate is not null || HasClosed(run, gateId))
         {
             return false;
         }
@@ -233,7 +233,7 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
                 return (run, gate);
             }
 
-            if (!run.IsRunning || HasClosed(run, gateId))
+            if (!run.IsActive() || HasClosed(run, gateId))
             {
                 break;
             }
