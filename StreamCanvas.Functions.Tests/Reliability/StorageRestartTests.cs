@@ -21,8 +21,7 @@ public sealed class StorageRestartTests
     public async Task AzuriteRestartedUnderLoad_EngineReconnects_EveryRunCompletes()
     {
         string folder = Directory.CreateTempSubdirectory("streamcanvas-private-azurite-").FullName;
-        int blob = StubHttpServer.FreePort(), queue = StubHttpServer.FreePort(), table = StubHttpServer.FreePort();
-        Azurite azurite = await Azurite.StartAsync(folder, blob, queue, table);
+        Azurite azurite = await SharedAzurite.StartOnFreePortsAsync(folder);
         try
         {
             await using var tool = await StubHttpServer.StartAsync(async context =>
@@ -48,7 +47,7 @@ public sealed class StorageRestartTests
             await StopAsync(azurite);
             Task<HttpResponseMessage> duringOutage = host.Http.GetAsync($"api/runs/{Uri.EscapeDataString(ids[0])}");
             await Task.Delay(TimeSpan.FromSeconds(5));
-            azurite = await Azurite.StartAsync(folder, blob, queue, table);
+            azurite = await Azurite.StartAsync(folder, azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
 
             // A request caught by the outage is told to retry (503 problem+json, Retry-After), never given a 500.
             using (HttpResponseMessage answer = await duringOutage)

@@ -19,7 +19,7 @@ public static class SharedAzurite
             if (instance is null)
             {
                 string location = Path.Combine(Path.GetTempPath(), "streamcanvas-tests-azurite-" + Guid.NewGuid().ToString("N")[..8]);
-                instance = await Azurite.StartAsync(location, StubHttpServer.FreePort(), StubHttpServer.FreePort(), StubHttpServer.FreePort());
+                instance = await StartOnFreePortsAsync(location);
                 AppDomain.CurrentDomain.ProcessExit += (_, _) =>
                 {
                     instance.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -32,6 +32,21 @@ public static class SharedAzurite
         finally
         {
             Gate.Release();
+        }
+    }
+
+    /// <summary>Azurite on ports the OS just handed out; if another process took one in between, new ports are tried.</summary>
+    public static async Task<Azurite> StartOnFreePortsAsync(string location)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Azurite.StartAsync(location, StubHttpServer.FreePort(), StubHttpServer.FreePort(), StubHttpServer.FreePort());
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using StreamCanvas.Hosting.Standalone;
 
 namespace StreamCanvas.Tests.Support;
 
@@ -37,8 +38,28 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
     public static async Task<StandaloneHostProcess> StartAsync(IDictionary<string, string>? extra = null, string? workflowsPath = null)
     {
         var azurite = await SharedAzurite.GetAsync();
-        int port = StubHttpServer.FreePort();
         string taskHub = SharedAzurite.NewTaskHub();
+
+        // The app's port is picked before the process binds it, so another process can take it in between:
+        // such a start is tried again on a new port.
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = StubHttpServer.FreePort();
+            var host = new StandaloneHostProcess(SettingsFor(azurite, taskHub, port, extra, workflowsPath), port);
+            try
+            {
+                await host.StartProcessAsync();
+                return host;
+            }
+            catch (PortTakenException) when (attempt < 5)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    static Dictionary<string, string> SettingsFor(Azurite azurite, string taskHub, int port, IDictionary<string, string>? extra, string? workflowsPath)
+    {
         var settings = new Dictionary<string, string>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
@@ -70,16 +91,28 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
             settings[key] = value;
         }
 
-        var host = new StandaloneHostProcess(settings, port);
-        await host.StartProcessAsync();
-        return host;
+        return settings;
     }
 
     /// <summary>Kills the process (no graceful shutdown) and starts a new one on the same settings and task hub.</summary>
     public async Task RestartAsync()
     {
         Kill();
-        await StartProcessAsync();
+
+        // The port is ours again only once nothing else grabbed it meanwhile (an outgoing connection's local
+        // port, usually gone in a moment).
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartProcessAsync();
+                return;
+            }
+            catch (PortTakenException) when (attempt < 10)
+            {
+                await Task.Delay(500);
+            }
+        }
     }
 
     public void Kill()
@@ -119,7 +152,10 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
             {
                 // The parameterless wait also drains the redirected output, so the message is complete.
                 process.WaitForExit();
-                throw new InvalidOperationException($"the host exited with {process.ExitCode}:\n{Output}");
+                string message = $"the host exited with {process.ExitCode}:\n{Output}";
+                throw Output.Contains($"127.0.0.1:{Port}: address already in use", StringComparison.Ordinal)
+                    ? new PortTakenException(message)
+                    : new InvalidOperationException(message);
             }
 
             try
@@ -206,4 +242,6 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
         Http.Dispose();
         await Task.CompletedTask;
     }
+
+    sealed class PortTakenException(string message) : InvalidOperationException(message);
 }

@@ -12,24 +12,24 @@ public sealed class StubHttpServer : IAsyncDisposable
 {
     readonly WebApplication app;
 
-    StubHttpServer(WebApplication app, int port)
+    StubHttpServer(WebApplication app)
     {
         this.app = app;
-        BaseUrl = $"http://127.0.0.1:{port}";
+        BaseUrl = app.Urls.Single();
     }
 
     public string BaseUrl { get; }
 
     public static async Task<StubHttpServer> StartAsync(Func<HttpContext, Task> handle)
     {
-        int port = FreePort();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         WebApplication app = builder.Build();
         app.Run(context => handle(context));
         await app.StartAsync();
-        return new StubHttpServer(app, port);
+        // Port 0 binds whatever the OS hands out, so no other process can take the port in between.
+        return new StubHttpServer(app);
     }
 
     public static int FreePort() => StreamCanvas.Hosting.Standalone.LoopbackPorts.Free();

@@ -88,6 +88,14 @@ public sealed class Azurite : IAsyncDisposable
             await Task.Delay(200);
         }
 
+        // Another process answering on one of the ports while Azurite gave up on it is not a started Azurite.
+        await Task.Delay(200);
+        if (process.HasExited)
+        {
+            await azurite.DisposeAsync();
+            throw new InvalidOperationException($"Azurite exited on start (exit code {process.ExitCode}); one of ports {blobPort}/{queuePort}/{tablePort} is probably taken.");
+        }
+
         return azurite;
     }
 

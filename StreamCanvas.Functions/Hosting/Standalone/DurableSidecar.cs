@@ -4,6 +4,9 @@ using DurableTask.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Microsoft.Extensions.Configuration;
@@ -31,9 +34,10 @@ public sealed class DurableSidecar : IAsyncDisposable
     /// <summary>The channel the app's Durable Task worker and client share.</summary>
     public GrpcChannel Channel { get; }
 
+    /// <param name="port">The loopback port to listen on; 0 lets the OS choose one as it binds (a port picked
+    /// beforehand and bound later can be taken in between by any outgoing connection).</param>
     public static async Task<DurableSidecar> StartAsync(IConfiguration configuration, int port)
     {
-        port = port > 0 ? port : LoopbackPorts.Free();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(configuration);
 
@@ -51,8 +55,11 @@ public sealed class DurableSidecar : IAsyncDisposable
         WebApplication host = builder.Build();
         host.MapGrpcService<TaskHubGrpcServer>();
         await host.StartAsync();
-        return new DurableSidecar(host, port);
+        return new DurableSidecar(host, BoundPort(host));
     }
+
+    static int BoundPort(WebApplication host) =>
+        new Uri(host.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single()).Port;
 
     public async ValueTask DisposeAsync()
     {
@@ -61,7 +68,6 @@ public sealed class DurableSidecar : IAsyncDisposable
         await host.StopAsync(timeout.Token);
         await host.DisposeAsync();
     }
-
 
     /// <summary>Creates the task hub's queues, tables and containers before anything polls them.</summary>
     sealed class TaskHubStartup(AzureStorageOrchestrationService service) : IHostedService
