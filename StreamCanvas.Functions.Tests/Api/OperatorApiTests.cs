@@ -71,6 +71,18 @@ public sealed class OperatorApiTests(OperatorHost fixture) : IClassFixture<Opera
         Assert.Equal(["pageSize", "status"], problem["errors"]!.AsArray().Select(e => e!["field"]!.GetValue<string>()).Order());
     }
 
+    [Theory]
+    [InlineData("not-a-token")]
+    [InlineData("eyJ4IjoxfQ")]
+    public async Task ListRuns_TokenThisApiNeverIssued_Returns400NamingTheToken(string token)
+    {
+        using HttpResponseMessage response = await Http.GetAsync($"api/runs?continuationToken={token}");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        JsonObject problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("continuationToken", problem["errors"]![0]!["field"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task GetRun_WaitingAtGate_ShowsCurrentStepGateAndTotalsSoFar()
     {

@@ -64,6 +64,8 @@ public sealed class MalformedInputTests
             ("event huge name", () => Post($"api/runs/{Uri.EscapeDataString(id)}/events/" + new string('e', 300), "{}", Json)),
             ("list bad status", () => new HttpRequestMessage(HttpMethod.Get, "api/runs?status=exploded")),
             ("list bad page size", () => new HttpRequestMessage(HttpMethod.Get, "api/runs?pageSize=-1")),
+            ("list forged page token", () => new HttpRequestMessage(HttpMethod.Get, "api/runs?continuationToken=not-a-token")),
+            ("list foreign page token", () => new HttpRequestMessage(HttpMethod.Get, "api/runs?continuationToken=eyJ4IjoxfQ%3D%3D")),
             ("list bad date", () => new HttpRequestMessage(HttpMethod.Get, "api/runs?createdFrom=tuesday")),
             ("approvals bad status", () => new HttpRequestMessage(HttpMethod.Get, "api/approvals?status=all")),
             ("decision without token", () => Post($"api/approvals/{Uri.EscapeDataString(id)}/review-1", "{}", Json)),
@@ -95,13 +97,12 @@ public sealed class MalformedInputTests
             }
         }
 
-        // Filters that match nothing are not errors: an empty page, not a 500.
-        foreach (string query in new[] { "workflow=../../etc", "continuationToken=not-a-token", "continuationToken=eyJ4IjoxfQ%3D%3D" })
+        // A filter that matches nothing is not an error: an empty page, not a 500.
+        using (HttpResponseMessage response = await host.Http.GetAsync("api/runs?workflow=../../etc"))
         {
-            using HttpResponseMessage response = await host.Http.GetAsync("api/runs?" + query);
-            if (response.StatusCode != HttpStatusCode.OK && (int)response.StatusCode is < 400 or >= 500)
+            if (response.StatusCode != HttpStatusCode.OK)
             {
-                failures.Add($"list {query}: {(int)response.StatusCode}");
+                failures.Add($"list workflow=../../etc: {(int)response.StatusCode}");
             }
         }
 

@@ -40,7 +40,7 @@ public sealed partial class RunsHandler
         }
 
         IReadOnlyList<OrchestrationMetadata> runs = page?.Values ?? [];
-        string? token = string.IsNullOrEmpty(page?.ContinuationToken) ? null : page.ContinuationToken;
+        string? token = string.IsNullOrEmpty(page?.ContinuationToken) ? null : PageToken.Wrap(page.ContinuationToken);
         return Results.Ok(new RunList(
             runs.Select(m => RunView.From(m, RunLinks.For(request, m.InstanceId), includeDetails: false)).ToList(),
             token,
@@ -82,13 +82,30 @@ public sealed record RunFilter(string? Workflow, IReadOnlyList<OrchestrationRunt
         DateTimeOffset? from = Time(query, "createdFrom", errors);
         DateTimeOffset? to = Time(query, "createdTo", errors);
         int pageSize = DefaultPageSizeOr(query, errors);
+        string? token = ProviderToken(query, errors);
         if (errors.Count > 0)
         {
             return (null, Problems.BadRequest("the query is not valid", [.. errors]));
         }
 
-        string? token = query["continuationToken"].ToString() is { Length: > 0 } t ? t : null;
         return (new RunFilter(workflow, statuses, from, to, pageSize, token), null);
+    }
+
+    static string? ProviderToken(IQueryCollection query, List<FieldError> errors)
+    {
+        string value = query["continuationToken"].ToString();
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        if (PageToken.TryUnwrap(value, out string providerToken))
+        {
+            return providerToken;
+        }
+
+        errors.Add(new FieldError("continuationToken", "not a token this API issued: pass the continuationToken (or follow the next link) of the previous page"));
+        return null;
     }
 
     static DateTimeOffset? Time(IQueryCollection query, string name, List<FieldError> errors)
