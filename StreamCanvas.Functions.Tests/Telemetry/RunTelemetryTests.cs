@@ -108,4 +108,56 @@ public sealed class RunTelemetryTests : IClassFixture<RunTelemetryTests.SharedHo
         Assert.Equal(1, telemetry.Sum("streamcanvas.runs.completed", w, (TelemetryTags.Outcome, RunOutcomes.FailedCriteria)));
         Assert.Equal(1, telemetry.Sum("streamcanvas.failures", w, (TelemetryTags.ReasonClass, FailureClasses.CriteriaNotMet)));
     }
+
+    [Fact]
+    public async Task RunAsync_GateEscalates_CountsTheEscalationBeforeAnyoneDecides()
+    {
+        const string workflow = "telemetry-escalation";
+        LoadedWorkflow definition = TestDefinitions.Load(TestDefinitions.Workflow("""
+            [
+              { "id": "review", "kind": "approval", "context": ["input.topic"],
+                "escalation": [
+                  { "name": "editor", "approvers": ["ed@example.com"], "timeout": "PT1S" },
+                  { "name": "chief", "approvers": ["chief@example.com"], "timeout": "PT60S" }
+                ] }
+            ]
+            """, name: workflow));
+        string id = await host.StartAsync(TestDefinitions.Request(definition));
+
+        OpenGate gate = (await host.WaitForStatusAsync(id, s => s.Gate is { LevelIndex: 1 })).Gate!;
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(1, telemetry.Sum("streamcanvas.approval.escalations", w, (TelemetryTags.Gate, "review"), (TelemetryTags.Level, "chief")));
+
+        await host.Client.RaiseEventAsync(id, ApprovalEvents.ForGate(gate.GateId), new ApprovalDecision
+        {
+            Decision = Decisions.Approve, Approver = "chief@example.com", SnapshotHash = gate.SnapshotHash, Level = 1, DecidedAt = DateTime.UtcNow,
+        });
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await host.WaitAsync(id)).RuntimeStatus);
+        Assert.Equal(1, telemetry.Sum("streamcanvas.approval.escalations", w));
+        Assert.Equal(1, telemetry.Count("streamcanvas.approval.latency", w, (TelemetryTags.Level, "chief")));
+    }
+
+    [Fact]
+    public async Task RunAsync_InterpreterThrowsUnexpectedly_CountsTheRunAsFailedAtItsStep()
+    {
+        const string workflow = "telemetry-unexpected";
+
+        // A gate with no escalation levels never passes the validator; handed to the interpreter anyway, it throws
+        // an exception no workflow describes.
+        WorkflowRunRequest request = TestDefinitions.Request(ReviewedWorkflow(workflow));
+        request = request with
+        {
+            Definition = request.Definition with
+            {
+                Steps = request.Definition.Steps.Select(s => s is ApprovalStep gate ? gate with { Escalation = [] } : s).ToList(),
+            },
+        };
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, (await host.RunToCompletionAsync(request)).RuntimeStatus);
+
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(1, telemetry.Sum("streamcanvas.runs.failed", w, (TelemetryTags.Step, "review"), (TelemetryTags.ReasonClass, FailureClasses.Other)));
+        Assert.Equal(1, telemetry.Count("streamcanvas.run.duration", w, (TelemetryTags.Outcome, RunStates.Failed)));
+        Assert.Equal(0, telemetry.Sum("streamcanvas.runs.completed", w));
+    }
 }

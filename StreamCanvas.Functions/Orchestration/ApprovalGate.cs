@@ -4,6 +4,7 @@ using Microsoft.DurableTask;
 using StreamCanvas.Activities;
 using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Orchestration;
 
@@ -17,7 +18,7 @@ internal static class ApprovalGate
     /// Opens an approval gate and waits for its decision, level by level: each level races the decision event
     /// against its durable timer (and reminder timers); the losing timer is cancelled so the run never lingers.
     /// </summary>
-    public static async Task<string?> RunAsync(TaskOrchestrationContext context, RunState run, ApprovalStep step)
+    public static async Task<string?> RunAsync(TaskOrchestrationContext context, RunState run, ApprovalStep step, RunTelemetry telemetry)
     {
         int round = run.Timeline.Count(r => r.StepId == step.Id) + 1;
         var gate = new Gate(ApprovalEvents.GateId(step.Id, round), step, ApprovalSnapshot.Capture(step, run.Data), context.CurrentUtcDateTime);
@@ -38,6 +39,7 @@ internal static class ApprovalGate
             if (index > 0)
             {
                 gate.Escalations.Add(new GateEscalation(level.Name, index, levelOpened));
+                telemetry.Escalated(step.Id, level.Name);
             }
 
             await NotifyAsync(context, run, gate, index, index == 0 ? NoticeKinds.Opened : NoticeKinds.Escalated, deadline);

@@ -47,12 +47,19 @@ public sealed class RunState(WorkflowRunRequest request)
     /// Publishes the status with the totals and the tail of the timeline. Replay-safe: the timeline is rebuilt
     /// identically on replay, and only the last status of each checkpoint is stored.
     /// </summary>
-    public void Publish(TaskOrchestrationContext context, RunStatus status) => context.SetCustomStatus(status with
+    public void Publish(TaskOrchestrationContext context, RunStatus status)
     {
-        Totals = Totals(),
-        Timeline = Timeline.Skip(Math.Max(0, Timeline.Count - RunStatus.MaxPublishedSteps)).ToList(),
-        EarlierSteps = Math.Max(0, Timeline.Count - RunStatus.MaxPublishedSteps),
-    });
+        CurrentStep = status.CurrentStep ?? CurrentStep;
+        context.SetCustomStatus(status with
+        {
+            Totals = Totals(),
+            Timeline = Timeline.Skip(Math.Max(0, Timeline.Count - RunStatus.MaxPublishedSteps)).ToList(),
+            EarlierSteps = Math.Max(0, Timeline.Count - RunStatus.MaxPublishedSteps),
+        });
+    }
+
+    /// <summary>The step the last published status named: where the run is, or where it stopped.</summary>
+    public string? CurrentStep { get; private set; }
 
     /// <summary>Records the failure on the custom status and ends the run as Failed.</summary>
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]

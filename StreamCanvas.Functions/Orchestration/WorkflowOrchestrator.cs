@@ -31,6 +31,14 @@ public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, 
             telemetry.Failed(failure);
             throw;
         }
+        catch (Exception unexpected)
+        {
+            // Not a failure the workflow describes (a bug, or an activity that threw past its own handling): the
+            // run still ends Failed at its current step, and dashboards count it as such (the API shows it the same way).
+            telemetry.StepsFinished(run.Timeline);
+            telemetry.Failed(new WorkflowFailedException(run.CurrentStep ?? "", FailureReasons.ActivityError, unexpected.Message));
+            throw;
+        }
     }
 
     static async Task<WorkflowRunResult> InterpretAsync(TaskOrchestrationContext context, RunState run, RunTelemetry telemetry)
@@ -50,7 +58,7 @@ public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, 
             current = step switch
             {
                 ConditionStep condition => TakeBranch(context, run, condition),
-                ApprovalStep approval => await ApprovalGate.RunAsync(context, run, approval),
+                ApprovalStep approval => await ApprovalGate.RunAsync(context, run, approval, telemetry),
                 _ => await ActivitySteps.RunAsync(context, run, step),
             };
             telemetry.StepsFinished(run.Timeline);

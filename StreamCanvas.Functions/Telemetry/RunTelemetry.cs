@@ -36,6 +36,15 @@ public sealed class RunTelemetry(TaskOrchestrationContext context, string workfl
         }
     }
 
+    /// <summary>Counted as the gate moves up its chain, so a dashboard sees an escalation before anyone decides.</summary>
+    public void Escalated(string gate, string level)
+    {
+        if (!context.IsReplaying)
+        {
+            RunMetrics.Escalations.Add(1, Tag(TelemetryTags.Workflow, workflow), Tag(TelemetryTags.Gate, gate), Tag(TelemetryTags.Level, level));
+        }
+    }
+
     public void Completed(string outcome)
     {
         if (context.IsReplaying)
@@ -92,10 +101,6 @@ public sealed class RunTelemetry(TaskOrchestrationContext context, string workfl
         var levelTag = Tag(TelemetryTags.Level, approval.Level);
         var outcomeTag = Tag(TelemetryTags.Outcome, approval.Decision);
         RunMetrics.ApprovalLatency.Record(approval.LatencySeconds, workflowTag, gateTag, levelTag, outcomeTag);
-        if (approval.Escalations.Count > 0)
-        {
-            RunMetrics.Escalations.Add(approval.Escalations.Count, workflowTag, gateTag);
-        }
 
         using Activity? span = StreamCanvasTelemetry.Source.StartActivity(
             ApprovalSpanName, ActivityKind.Internal, parentContext: default,
