@@ -58,6 +58,43 @@ public sealed class ApprovalWebhookTests
         Assert.Empty((await host.Http.GetFromJsonAsync<JsonArray>("api/approvals?status=pending"))!);
     }
 
+    [Fact]
+    public async Task LargeSnapshot_ShownWholeToApprovers_DecidedAndRemovedWithItsRun()
+    {
+        await using var host = await StandaloneHostProcess.StartAsync(workflowsPath: Path.Combine(AppContext.BaseDirectory, "TestWorkflows"));
+        string title = string.Concat(Enumerable.Repeat("A long brief the reviewer must read in full. ", 200));
+        string id = (await host.StartRunAsync("approval-gate", new { title }))["instanceId"]!.GetValue<string>();
+
+        JsonObject pending = await PendingGateAsync(host, id);
+        JsonObject run = (await host.Http.GetFromJsonAsync<JsonObject>($"api/runs/{Uri.EscapeDataString(id)}"))!;
+        var snapshots = new Azure.Storage.Blobs.BlobContainerClient(host.Settings["AzureWebJobsStorage"], StreamCanvas.Approvals.ApprovalSnapshotStore.ContainerName);
+        string prefix = Uri.EscapeDataString(id) + "/";
+
+        Assert.Equal(title, pending["snapshot"]!["input.title"]!.GetValue<string>());
+        Assert.Equal(title, run["gate"]!["snapshot"]!["input.title"]!.GetValue<string>());
+        Assert.True(run["gate"]!["snapshotStored"]!.GetValue<bool>());
+        Assert.Equal(1, await CountBlobsAsync(snapshots, prefix));
+
+        Assert.Equal(HttpStatusCode.Accepted, await GateDecisions.PostAsync(host.Http, pending));
+        JsonObject done = await host.WaitForRunAsync(id);
+        using HttpResponseMessage purged = await host.Http.DeleteAsync($"api/runs/{Uri.EscapeDataString(id)}");
+
+        Assert.Equal(("Completed", "succeeded"), (done["runtimeStatus"]!.GetValue<string>(), done["outcome"]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
+        Assert.Equal(0, await CountBlobsAsync(snapshots, prefix));
+    }
+
+    static async Task<int> CountBlobsAsync(Azure.Storage.Blobs.BlobContainerClient container, string prefix)
+    {
+        int count = 0;
+        await foreach (var _ in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     static async Task<JsonObject> PendingGateAsync(StandaloneHostProcess host, string instanceId)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

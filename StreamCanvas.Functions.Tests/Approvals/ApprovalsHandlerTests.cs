@@ -34,6 +34,7 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
     ApprovalTokens tokens = null!;
     ApprovalsHandler handler = null!;
     ApprovalDecisionStore store = null!;
+    ApprovalSnapshotStore snapshots = null!;
     OrchestrationMetadata? run;
 
     public async Task InitializeAsync()
@@ -44,7 +45,8 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
             .Build();
         store = ApprovalDecisionStore.Create(configuration);
         tokens = new ApprovalTokens(Options.Create(new ApprovalOptions { SigningKey = "handler-test-key" }), clock);
-        handler = new ApprovalsHandler(tokens, store, clock, NullLogger<ApprovalsHandler>.Instance);
+        snapshots = ApprovalSnapshotStore.Create(configuration);
+        handler = new ApprovalsHandler(tokens, store, snapshots, clock, NullLogger<ApprovalsHandler>.Instance);
         run = Running(Gate());
         client.Setup(c => c.GetInstancesAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, bool _, CancellationToken _) => id == instanceId ? run : null);

@@ -7,6 +7,7 @@ using Moq;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Api;
+using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
 using StreamCanvas.Functions;
 using StreamCanvas.Orchestration;
@@ -22,7 +23,10 @@ public sealed class WorkflowFunctionsTests
     readonly Mock<DurableTaskClient> client = new("test");
     readonly Mock<FunctionContext> context = new();
     static readonly RunStarter Starter = new(Catalog, new GrantingStartClaims(), NullLogger<RunStarter>.Instance);
-    readonly WorkflowHttpFunctions functions = new(new StartRunHandler(Starter), new RunsHandler(Starter), new WorkflowsHandler(Catalog));
+    readonly WorkflowHttpFunctions functions = new(new StartRunHandler(Starter), new RunsHandler(Starter, UnreachableSnapshots), new WorkflowsHandler(Catalog));
+
+    // No test here reaches a stored snapshot; one that did would fail on the closed port rather than pass silently.
+    static readonly ApprovalSnapshotStore UnreachableSnapshots = new(new Azure.Storage.Blobs.BlobContainerClient(new Uri("http://127.0.0.1:9/devstoreaccount1/none")));
 
     public WorkflowFunctionsTests() => context.SetupGet(c => c.CancellationToken).Returns(CancellationToken.None);
 
@@ -95,7 +99,7 @@ public sealed class WorkflowFunctionsTests
     public async Task RunLlmStep_ActivityTrigger_RunsTheSharedActivity()
     {
         var durable = new WorkflowDurableFunctions(
-            new LlmStepActivity(new OfflineChatModel(), Mock.Of<ITokenLedger>(), TimeProvider.System, NullLogger<LlmStepActivity>.Instance), null!, null!);
+            new LlmStepActivity(new OfflineChatModel(), Mock.Of<ITokenLedger>(), TimeProvider.System, NullLogger<LlmStepActivity>.Instance), null!, null!, null!);
         var request = new LlmStepRequest(new StepIdentity("i", "wf", "s", 1), "hello", null, null, null, null, LlmOutputFormats.Text, null);
 
         StepOutcome outcome = await durable.RunLlmStep(request, context.Object);

@@ -77,6 +77,44 @@ public sealed class ApprovalGateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_SnapshotTooLargeForTheStatus_IsStoredBesideTheRunAndTheStatusStaysSmall()
+    {
+        // A long draft with non-ASCII text, which JSON escaping makes longer still.
+        string draft = string.Concat(Enumerable.Repeat("Ünïcode-heavy paragraph of a long article. ", 400));
+        host.Llm = _ => new StepOutcome { Output = new System.Text.Json.Nodes.JsonObject { ["text"] = draft }, Model = "scripted", Tokens = new TokenUsage(10, 5000) };
+        string id = await host.StartAsync(TestDefinitions.Request(Workflow()));
+
+        OpenGate gate = await OpenGateAsync(id, "review-1");
+        OrchestrationMetadata waiting = (await host.Client.GetInstanceAsync(id, getInputsAndOutputs: true))!;
+
+        Assert.True(gate.SnapshotStored);
+        Assert.Null(gate.Snapshot);
+        Assert.InRange(waiting.SerializedCustomStatus!.Length, 1, RunStatusBudget.MaxStatusChars);
+        System.Text.Json.Nodes.JsonObject stored = host.StoredSnapshots[(id, "review-1")];
+        Assert.Equal(draft, stored["steps.draft.output.text"]!.GetValue<string>());
+        Assert.Equal(ApprovalSnapshot.Hash(stored), gate.SnapshotHash);
+
+        await RaiseAsync(id, gate, Decide(Decisions.Approve, "ed@example.com", gate));
+        OrchestrationMetadata done = await host.WaitAsync(id);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(draft, Assert.Single(host.ToolCalls).Body!["text"]!.GetValue<string>());
+        Assert.InRange(done.SerializedCustomStatus!.Length, 1, RunStatusBudget.MaxStatusChars);
+    }
+
+    [Fact]
+    public async Task RunAsync_SmallSnapshot_TravelsInTheStatusAndNothingIsStored()
+    {
+        string id = await host.StartAsync(TestDefinitions.Request(Workflow()));
+
+        OpenGate gate = await OpenGateAsync(id, "review-1");
+
+        Assert.False(gate.SnapshotStored);
+        Assert.NotNull(gate.Snapshot);
+        Assert.Empty(host.StoredSnapshots);
+    }
+
+    [Fact]
     public async Task RunAsync_Rejected_FailsWithApprovalRejected()
     {
         string id = await host.StartAsync(TestDefinitions.Request(Workflow()));

@@ -15,6 +15,24 @@ public sealed class WorkflowOrchestratorTests : IAsyncLifetime
     public async Task DisposeAsync() => await host.DisposeAsync();
 
     [Fact]
+    public async Task RunAsync_ManyStepsThatFailAndMoveOn_StatusStaysWithinTheHostsLimitAndTheOutputKeepsEveryStep()
+    {
+        // 60 tool steps whose failures (long messages) route on to the next: far more than a status can carry.
+        string steps = "[" + string.Join(",", Enumerable.Range(1, 60).Select(i =>
+            $$"""{ "id": "s{{i}}", "kind": "tool", "connection": "cms", "method": "GET", "path": "/{{i}}", "onFailure": { "goto": "{{(i < 60 ? $"s{i + 1}" : "end")}}" } }""")) + "]";
+        host.Tool = request => StepOutcome.Failure(FailureReasons.ToolError, $"{request.Path}: " + new string('e', 600), retryable: false);
+
+        OrchestrationMetadata done = await host.RunToCompletionAsync(TestDefinitions.Request(TestDefinitions.Load(TestDefinitions.Workflow(steps))));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.InRange(done.SerializedCustomStatus!.Length, 1, RunStatusBudget.MaxStatusChars);
+        RunStatus status = done.ReadCustomStatusAs<RunStatus>()!;
+        Assert.Equal("s60", status.Timeline![^1].StepId);
+        Assert.Equal(60, status.EarlierSteps + status.Timeline.Count);
+        Assert.Equal(60, done.ReadOutputAs<WorkflowRunResult>()!.Steps.Count);
+    }
+
+    [Fact]
     public async Task RunAsync_LinearSteps_RunsInOrderWithRenderedTemplates()
     {
         var workflow = TestDefinitions.Load(TestDefinitions.Workflow("""

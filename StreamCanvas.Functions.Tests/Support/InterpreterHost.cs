@@ -31,6 +31,12 @@ public sealed class InterpreterHost : IAsyncDisposable
 
     public Func<ToolStepRequest, StepOutcome> Tool { get; set; } = _ => new StepOutcome { Status = 200, Output = new System.Text.Json.Nodes.JsonObject { ["ok"] = true } };
 
+    /// <summary>Snapshots the gates stored beside their runs, by (instance, gate).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<(string InstanceId, string GateId), System.Text.Json.Nodes.JsonObject> StoredSnapshots { get; } = new();
+
+    /// <summary>Throw to simulate storage that is down.</summary>
+    public Func<SnapshotToStore, bool> StoreSnapshot { get; set; } = _ => true;
+
     /// <summary>Whether a notice reached a webhook; throw to simulate a webhook that is down.</summary>
     public Func<ApprovalNotice, bool> Notify { get; set; } = _ => true;
 
@@ -72,6 +78,11 @@ public sealed class InterpreterHost : IAsyncDisposable
             {
                 self!.Notices.Enqueue(notice);
                 return self.Notify(notice);
+            });
+            tasks.AddActivityFunc<SnapshotToStore, bool>(nameof(StoreApprovalSnapshotActivity), (_, stored) =>
+            {
+                self!.StoredSnapshots[(stored.InstanceId, stored.GateId)] = stored.Snapshot;
+                return self.StoreSnapshot(stored);
             });
         }, new DurableTaskTestHostOptions { Port = port });
         self = new InterpreterHost(host);

@@ -25,6 +25,7 @@ public sealed partial class RunsHandler
         }
 
         PurgeResult result = await client.PurgeInstanceAsync(instanceId, cancellationToken);
+        await snapshots.DeleteRunAsync(instanceId, cancellationToken);
         return Results.Ok(new { instanceId, purged = result.PurgedInstanceCount });
     }
 
@@ -67,6 +68,7 @@ public sealed partial class RunsHandler
             PurgeResult result = await client.PurgeInstanceAsync(run.InstanceId, cancellationToken);
             if (result.PurgedInstanceCount > 0)
             {
+                await snapshots.DeleteRunAsync(run.InstanceId, cancellationToken);
                 purged.Add(run.InstanceId);
             }
         }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
+using StreamCanvas.Approvals;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Starts;
 
@@ -9,7 +10,7 @@ namespace StreamCanvas.Api;
 /// The operator API over runs, split by concern: reading one run and its history (here), listing
 /// (RunsHandler.List.cs), control actions (RunsHandler.Control.cs) and purging (RunsHandler.Purge.cs).
 /// </summary>
-public sealed partial class RunsHandler(RunStarter starter)
+public sealed partial class RunsHandler(RunStarter starter, ApprovalSnapshotStore snapshots)
 {
     static readonly OrchestrationRuntimeStatus[] Terminal =
         [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
@@ -24,7 +25,8 @@ public sealed partial class RunsHandler(RunStarter starter)
 
         RunStatus? status = metadata.ReadCustomStatusAs<RunStatus>();
         string? gate = metadata.IsActive() ? status?.Gate?.GateId : null;
-        return Results.Ok(RunView.From(metadata, RunLinks.For(request, instanceId, gate)));
+        RunView view = RunView.From(metadata, RunLinks.For(request, instanceId, gate));
+        return Results.Ok(view.Gate is { } open ? view with { Gate = await snapshots.WithSnapshotAsync(instanceId, open, cancellationToken) } : view);
     }
 
     /// <summary>

@@ -14,7 +14,8 @@ namespace StreamCanvas.Approvals;
 /// the decision is claimed atomically in table storage before it is raised to the run, so exactly one wins.
 /// GET /api/approvals?status=pending: every open gate across runs, for approvers and operators.
 /// </summary>
-public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDecisionStore store, TimeProvider clock, ILogger<ApprovalsHandler> logger, IHostEnvironment? environment = null)
+public sealed partial class ApprovalsHandler(
+    ApprovalTokens tokens, ApprovalDecisionStore store, ApprovalSnapshotStore snapshots, TimeProvider clock, ILogger<ApprovalsHandler> logger, IHostEnvironment? environment = null)
 {
     public const string TokenHeader = "X-Approval-Token";
     public const string PendingStatus = "pending";
@@ -137,8 +138,9 @@ public sealed partial class ApprovalsHandler(ApprovalTokens tokens, ApprovalDeci
         var query = new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending], FetchInputsAndOutputs = true };
         await foreach (OrchestrationMetadata run in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
-            if (run.ReadCustomStatusAs<RunStatus>() is { State: RunStates.WaitingForApproval, Gate: { } gate } runStatus)
+            if (run.ReadCustomStatusAs<RunStatus>() is { State: RunStates.WaitingForApproval, Gate: { } open } runStatus)
             {
+                OpenGate gate = await snapshots.WithSnapshotAsync(run.InstanceId, open, cancellationToken);
                 pending.Add(new PendingApproval(
                     run.InstanceId, runStatus.Workflow, runStatus.CurrentStep, gate.GateId, gate.Level, gate.LevelIndex, gate.Approvers, gate.Group,
                     gate.OpenedAt, gate.Deadline, Math.Max(0, (now - gate.OpenedAt).TotalSeconds), gate.Snapshot, gate.SnapshotHash, gate.Criteria ?? [],

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Definitions;
 
@@ -94,6 +95,14 @@ public static class DefinitionValidator
                 for (int l = 0; l < approval.Escalation.Count; l++)
                 {
                     EscalationLevel level = approval.Escalation[l];
+
+                    // An open gate shows its criteria and the level's approvers in the run's status, which has a hard size limit.
+                    int details = RunStatusBudget.Measure(approval.Criteria) + RunStatusBudget.Measure(new { level.Name, level.Approvers, level.Group });
+                    if (details > RunStatusBudget.MaxGateDetailsChars)
+                    {
+                        check.Add($"{at}/escalation/{l}", $"the criteria with this level's name, approvers and group take {details} characters; at most {RunStatusBudget.MaxGateDetailsChars} fit a run's status (use a group for a long list of approvers, or shorter criteria)");
+                    }
+
                     if (!Durations.TryParse(level.Timeout, out TimeSpan timeout))
                     {
                         check.Add($"{at}/escalation/{l}/timeout", $"'{level.Timeout}' is not a positive ISO 8601 duration");

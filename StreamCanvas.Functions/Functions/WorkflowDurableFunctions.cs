@@ -7,7 +7,8 @@ using StreamCanvas.Orchestration;
 namespace StreamCanvas.Functions;
 
 /// <summary>The orchestrator and activities under the Functions host; the same classes the standalone worker registers.</summary>
-public sealed class WorkflowDurableFunctions(LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify)
+public sealed class WorkflowDurableFunctions(
+    LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot)
 {
     [Function(nameof(WorkflowOrchestrator))]
     public static Task<WorkflowRunResult> RunWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -25,4 +26,8 @@ public sealed class WorkflowDurableFunctions(LlmStepActivity llm, ToolStepActivi
     [Function(nameof(NotifyApproversActivity))]
     public Task<bool> NotifyApprovers([ActivityTrigger] ApprovalNotice notice, FunctionContext context) =>
         notify.RunAsync(notice, context.CancellationToken);
+
+    [Function(nameof(StoreApprovalSnapshotActivity))]
+    public Task<bool> StoreApprovalSnapshot([ActivityTrigger] SnapshotToStore request, FunctionContext context) =>
+        storeSnapshot.RunAsync(request, context.CancellationToken);
 }

@@ -1,12 +1,13 @@
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
 namespace StreamCanvas.Hosting;
 
 /// <summary>
-/// Clients for the app's own tables and queues on the task hub's storage account (AzureWebJobsStorage): a connection
+/// Clients for the app's own tables, blobs and queues on the task hub's storage account (AzureWebJobsStorage): a connection
 /// string locally, an identity-based connection (AzureWebJobsStorage__accountName) in Azure.
 /// </summary>
 public static class StorageClients
@@ -20,6 +21,11 @@ public static class StorageClients
         configuration[$"{ConnectionSetting}:accountName"] is { Length: > 0 } account
             ? new TableServiceClient(new Uri($"https://{account}.table.core.windows.net"), Credential(configuration))
             : new TableServiceClient(ConnectionString(configuration));
+
+    public static BlobServiceClient Blobs(IConfiguration configuration) =>
+        configuration[$"{ConnectionSetting}:accountName"] is { Length: > 0 } account
+            ? new BlobServiceClient(new Uri($"https://{account}.blob.core.windows.net"), Credential(configuration))
+            : new BlobServiceClient(ConnectionString(configuration));
 
     public static QueueClient Queue(IConfiguration configuration, string queue, QueueClientOptions options) =>
         configuration[$"{ConnectionSetting}:accountName"] is { Length: > 0 } account

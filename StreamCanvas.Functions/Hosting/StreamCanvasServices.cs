@@ -56,12 +56,14 @@ public static class StreamCanvasServices
         services.Configure<ApprovalOptions>(configuration.GetSection(ApprovalOptions.Section));
         services.AddSingleton<ApprovalTokens>();
         services.AddSingleton(_ => ApprovalDecisionStore.Create(configuration));
+        services.AddSingleton(_ => ApprovalSnapshotStore.Create(configuration));
         services.AddSingleton<ApprovalsHandler>();
         services.AddHttpClient(NotifyApproversActivity.HttpClientName).AddStandardResilienceHandler();
 
         services.AddTransient<LlmStepActivity>();
         services.AddTransient<ToolStepActivity>();
         services.AddTransient<NotifyApproversActivity>();
+        services.AddTransient<StoreApprovalSnapshotActivity>();
 
         services.AddSingleton<RunStarter>();
 

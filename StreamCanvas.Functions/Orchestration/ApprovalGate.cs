@@ -14,6 +14,9 @@ internal static class ApprovalGate
     /// <summary>A failed chat webhook must not fail the run: retry briefly, then record it and keep waiting.</summary>
     static readonly TaskOptions NotifyRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(2), backoffCoefficient: 2));
 
+    /// <summary>Rides out a storage outage of several minutes before the gate gives up.</summary>
+    static readonly TaskOptions StoreRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(8, TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(2)));
+
     /// <summary>
     /// Opens an approval gate and waits for its decision, level by level: each level races the decision event
     /// against its durable timer (and reminder timers); the losing timer is cancelled so the run never lingers.
@@ -23,6 +26,7 @@ internal static class ApprovalGate
         int round = run.Timeline.Count(r => r.StepId == step.Id) + 1;
         var gate = new Gate(ApprovalEvents.GateId(step.Id, round), step, ApprovalSnapshot.Capture(step, run.Data), context.CurrentUtcDateTime);
         gate.Listen(context);
+        bool snapshotStored = await StoreLargeSnapshotAsync(context, run, gate);
 
         ApprovalDecision? decision = null;
         for (int index = 0; index < step.Escalation.Count && decision is null; index++)
@@ -34,7 +38,9 @@ internal static class ApprovalGate
             {
                 Workflow = run.Definition.Name, Version = run.Definition.Version, State = RunStates.WaitingForApproval,
                 CurrentStep = step.Id, StepKind = step.Kind,
-                Gate = new OpenGate(gate.Id, level.Name, index, gate.OpenedAt, deadline, level.Approvers, gate.Hash, level.Group, gate.Snapshot, step.Criteria),
+                Gate = new OpenGate(
+                    gate.Id, level.Name, index, gate.OpenedAt, deadline, level.Approvers, gate.Hash, level.Group,
+                    snapshotStored ? null : gate.Snapshot, step.Criteria, snapshotStored),
             });
             if (index > 0)
             {
@@ -140,6 +146,30 @@ internal static class ApprovalGate
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A snapshot too large for the run's status is stored beside the run before the gate shows as open, so no
+    /// approver ever sees a gate whose context is missing. Approving blind is not an option: if it cannot be
+    /// stored, the gate step fails.
+    /// </summary>
+    static async Task<bool> StoreLargeSnapshotAsync(TaskOrchestrationContext context, RunState run, Gate gate)
+    {
+        if (RunStatusBudget.Measure(gate.Snapshot) <= RunStatusBudget.MaxInlineSnapshotChars)
+        {
+            return false;
+        }
+
+        try
+        {
+            await context.CallActivityAsync<bool>(nameof(StoreApprovalSnapshotActivity), new SnapshotToStore(context.InstanceId, gate.Id, gate.Snapshot), StoreRetry);
+            return true;
+        }
+        catch (TaskFailedException ex)
+        {
+            run.Fail(context, gate.Step.Id, FailureReasons.ActivityError, $"the snapshot of gate {gate.Id} could not be stored: {ex.FailureDetails.ErrorMessage}");
+            return false;
+        }
     }
 
     static async Task NotifyAsync(TaskOrchestrationContext context, RunState run, Gate gate, int index, string kind, DateTime deadline)

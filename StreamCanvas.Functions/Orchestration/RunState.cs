@@ -44,18 +44,13 @@ public sealed class RunState(WorkflowRunRequest request)
         ApprovalWaitSeconds);
 
     /// <summary>
-    /// Publishes the status with the totals and the tail of the timeline. Replay-safe: the timeline is rebuilt
-    /// identically on replay, and only the last status of each checkpoint is stored.
+    /// Publishes the status with the totals and as much of the timeline's tail as fits (<see cref="RunStatusBudget"/>).
+    /// Replay-safe: the timeline is rebuilt identically on replay, and only the last status of each checkpoint is stored.
     /// </summary>
     public void Publish(TaskOrchestrationContext context, RunStatus status)
     {
         CurrentStep = status.CurrentStep ?? CurrentStep;
-        context.SetCustomStatus(status with
-        {
-            Totals = Totals(),
-            Timeline = Timeline.Skip(Math.Max(0, Timeline.Count - RunStatus.MaxPublishedSteps)).ToList(),
-            EarlierSteps = Math.Max(0, Timeline.Count - RunStatus.MaxPublishedSteps),
-        });
+        context.SetCustomStatus(RunStatusBudget.Fit(status with { Totals = Totals() }, Timeline));
     }
 
     /// <summary>The step the last published status named: where the run is, or where it stopped.</summary>

@@ -18,8 +18,9 @@ public sealed record RunStatus
     public RunTotals? Totals { get; init; }
 
     /// <summary>
-    /// The latest step executions (at most <see cref="MaxPublishedSteps"/>), so the history of a run that has not
-    /// completed is readable without replaying it. A completed run's full timeline is in its output.
+    /// The latest step executions (at most <see cref="MaxPublishedSteps"/>, and only as many as fit
+    /// <see cref="RunStatusBudget"/>), so the history of a run that has not completed is readable without replaying
+    /// it. A completed run's full timeline is in its output.
     /// </summary>
     public IReadOnlyList<StepRecord>? Timeline { get; init; }
 
@@ -39,9 +40,12 @@ public static class RunStates
     public const string Failed = "failed";
 }
 
-/// <summary>An approval gate that is waiting for a decision, with what the reviewer must see (for the pending list).</summary>
+/// <summary>
+/// An approval gate that is waiting for a decision, with what the reviewer must see (for the pending list). A
+/// snapshot too large for the status is stored beside the run (<see cref="SnapshotStored"/>) and read from there.
+/// </summary>
 public sealed record OpenGate(
     string GateId, string Level, int LevelIndex, DateTime OpenedAt, DateTime Deadline, IReadOnlyList<string> Approvers, string SnapshotHash,
-    string? Group = null, JsonObject? Snapshot = null, IReadOnlyList<string>? Criteria = null);
+    string? Group = null, JsonObject? Snapshot = null, IReadOnlyList<string>? Criteria = null, bool SnapshotStored = false);
 
 public sealed record RunFailure(string StepId, string Reason, string Message);
