@@ -59,7 +59,7 @@ public sealed class ApprovalWebhookTests
     }
 
     [Fact]
-    public async Task LargeSnapshot_ShownWholeToApprovers_DecidedAndRemovedWithItsRun()
+    public async Task LargeSnapshot_ShownWholeToApprovers_DecidedAndRemovedWithItsRunAndItsDecision()
     {
         await using var host = await StandaloneHostProcess.StartAsync(workflowsPath: Path.Combine(AppContext.BaseDirectory, "TestWorkflows"));
         string title = string.Concat(Enumerable.Repeat("A long brief the reviewer must read in full. ", 200));
@@ -77,11 +77,25 @@ public sealed class ApprovalWebhookTests
 
         Assert.Equal(HttpStatusCode.Accepted, await GateDecisions.PostAsync(host.Http, pending));
         JsonObject done = await host.WaitForRunAsync(id);
+        var decisions = new Azure.Data.Tables.TableClient(host.Settings["AzureWebJobsStorage"], StreamCanvas.Approvals.ApprovalDecisionStore.TableName);
+        Assert.Equal(1, await CountRowsAsync(decisions, Uri.EscapeDataString(id)));
         using HttpResponseMessage purged = await host.Http.DeleteAsync($"api/runs/{Uri.EscapeDataString(id)}");
 
         Assert.Equal(("Completed", "succeeded"), (done["runtimeStatus"]!.GetValue<string>(), done["outcome"]!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
         Assert.Equal(0, await CountBlobsAsync(snapshots, prefix));
+        Assert.Equal(0, await CountRowsAsync(decisions, Uri.EscapeDataString(id)));
+    }
+
+    static async Task<int> CountRowsAsync(Azure.Data.Tables.TableClient table, string partition)
+    {
+        int count = 0;
+        await foreach (var _ in table.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == partition))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     static async Task<int> CountBlobsAsync(Azure.Storage.Blobs.BlobContainerClient container, string prefix)

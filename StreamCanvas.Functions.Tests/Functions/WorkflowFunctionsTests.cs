@@ -23,10 +23,11 @@ public sealed class WorkflowFunctionsTests
     readonly Mock<DurableTaskClient> client = new("test");
     readonly Mock<FunctionContext> context = new();
     static readonly RunStarter Starter = new(Catalog, new GrantingStartClaims(), NullLogger<RunStarter>.Instance);
-    readonly WorkflowHttpFunctions functions = new(new StartRunHandler(Starter), new RunsHandler(Starter, UnreachableSnapshots), new WorkflowsHandler(Catalog));
+    readonly WorkflowHttpFunctions functions = new(new StartRunHandler(Starter), new RunsHandler(Starter, UnreachableSnapshots, UnreachableDecisions), new WorkflowsHandler(Catalog));
 
-    // No test here reaches a stored snapshot; one that did would fail on the closed port rather than pass silently.
+    // No test here reaches stored approval records; one that did would fail on the closed port rather than pass silently.
     static readonly ApprovalSnapshotStore UnreachableSnapshots = new(new Azure.Storage.Blobs.BlobContainerClient(new Uri("http://127.0.0.1:9/devstoreaccount1/none")));
+    static readonly ApprovalDecisionStore UnreachableDecisions = new(new Azure.Data.Tables.TableClient(new Uri("http://127.0.0.1:9/devstoreaccount1"), "none", new Azure.Data.Tables.TableSharedKeyCredential("devstoreaccount1", Convert.ToBase64String(new byte[8]))));
 
     public WorkflowFunctionsTests() => context.SetupGet(c => c.CancellationToken).Returns(CancellationToken.None);
 

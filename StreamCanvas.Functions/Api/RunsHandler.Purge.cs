@@ -25,7 +25,7 @@ public sealed partial class RunsHandler
         }
 
         PurgeResult result = await client.PurgeInstanceAsync(instanceId, cancellationToken);
-        await snapshots.DeleteRunAsync(instanceId, cancellationToken);
+        await DeleteApprovalRecordsAsync(instanceId, cancellationToken);
         return Results.Ok(new { instanceId, purged = result.PurgedInstanceCount });
     }
 
@@ -68,11 +68,18 @@ public sealed partial class RunsHandler
             PurgeResult result = await client.PurgeInstanceAsync(run.InstanceId, cancellationToken);
             if (result.PurgedInstanceCount > 0)
             {
-                await snapshots.DeleteRunAsync(run.InstanceId, cancellationToken);
+                await DeleteApprovalRecordsAsync(run.InstanceId, cancellationToken);
                 purged.Add(run.InstanceId);
             }
         }
 
         return Results.Ok(new { purged = purged.Count, instanceIds = purged, more, completedBefore });
+    }
+
+    /// <summary>What the app keeps of a run beside the task hub goes with it: stored snapshots and decision rows.</summary>
+    async Task DeleteApprovalRecordsAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        await snapshots.DeleteRunAsync(instanceId, cancellationToken);
+        await decisions.DeleteRunAsync(instanceId, cancellationToken);
     }
 }

@@ -10,7 +10,7 @@ namespace StreamCanvas.Api;
 /// The operator API over runs, split by concern: reading one run and its history (here), listing
 /// (RunsHandler.List.cs), control actions (RunsHandler.Control.cs) and purging (RunsHandler.Purge.cs).
 /// </summary>
-public sealed partial class RunsHandler(RunStarter starter, ApprovalSnapshotStore snapshots)
+public sealed partial class RunsHandler(RunStarter starter, ApprovalSnapshotStore snapshots, ApprovalDecisionStore decisions)
 {
     static readonly OrchestrationRuntimeStatus[] Terminal =
         [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];

@@ -88,6 +88,17 @@ public sealed class ApprovalDecisionStore(TableClient table)
         return refusals;
     }
 
+    /// <summary>Deletes every row of a run (its purge): claims, refusals and early decisions.</summary>
+    public async Task DeleteRunAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        string partition = Key(instanceId);
+        await foreach (TableEntity row in table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            await table.DeleteEntityAsync(partition, row.RowKey, ETag.All, cancellationToken);
+        }
+    }
+
     /// <summary>Table keys may not hold '/', '\', '#' or '?'; instance ids come from clients.</summary>
     static string Key(string value) => Uri.EscapeDataString(value);
 
