@@ -103,6 +103,23 @@ public sealed class ApprovalGateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_RunStartedBeforeRevision2_KeepsItsLargeSnapshotInlineSoItsHistoryReplaysUnchanged()
+    {
+        string draft = new('d', 4000);
+        host.Llm = _ => new StepOutcome { Output = new System.Text.Json.Nodes.JsonObject { ["text"] = draft }, Model = "scripted", Tokens = new TokenUsage(10, 500) };
+        WorkflowRunRequest legacy = TestDefinitions.Request(Workflow()) with { EngineRevision = null };
+        string id = await host.StartAsync(legacy);
+
+        OpenGate gate = await OpenGateAsync(id, "review-1");
+        await RaiseAsync(id, gate, Decide(Decisions.Approve, "ed@example.com", gate));
+
+        Assert.False(gate.SnapshotStored);
+        Assert.Equal(draft, gate.Snapshot!["steps.draft.output.text"]!.GetValue<string>());
+        Assert.Empty(host.StoredSnapshots);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await host.WaitAsync(id)).RuntimeStatus);
+    }
+
+    [Fact]
     public async Task RunAsync_SmallSnapshot_TravelsInTheStatusAndNothingIsStored()
     {
         string id = await host.StartAsync(TestDefinitions.Request(Workflow()));

@@ -23,5 +23,5 @@ public static class TestDefinitions
         """;
 
     public static WorkflowRunRequest Request(LoadedWorkflow workflow, string inputJson = """{ "topic": "durable" }""") =>
-        new(workflow.Definition, workflow.ContentHash, JsonNode.Parse(inputJson)!.AsObject());
+        WorkflowRunRequest.New(workflow.Definition, workflow.ContentHash, JsonNode.Parse(inputJson)!.AsObject());
 }

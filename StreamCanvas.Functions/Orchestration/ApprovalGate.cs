@@ -155,7 +155,8 @@ internal static class ApprovalGate
     /// </summary>
     static async Task<bool> StoreLargeSnapshotAsync(TaskOrchestrationContext context, RunState run, Gate gate)
     {
-        if (RunStatusBudget.Measure(gate.Snapshot) <= RunStatusBudget.MaxInlineSnapshotChars)
+        // Runs started before revision 2 never scheduled this activity; replaying them must not either.
+        if (run.EngineRevision < 2 || RunStatusBudget.Measure(gate.Snapshot) <= RunStatusBudget.MaxInlineSnapshotChars)
         {
             return false;
         }

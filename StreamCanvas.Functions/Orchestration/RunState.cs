@@ -12,6 +12,9 @@ public sealed class RunState(WorkflowRunRequest request)
 {
     public WorkflowDefinition Definition { get; } = request.Definition;
 
+    /// <summary>The interpreter revision the run started under (see <see cref="WorkflowRunRequest.CurrentEngineRevision"/>).</summary>
+    public int EngineRevision { get; } = request.Revision;
+
     /// <summary>{ "input": ..., "steps": { "&lt;id&gt;": { "output", "status", "attempts", "model" } } }.</summary>
     public JsonObject Data { get; } = new()
     {

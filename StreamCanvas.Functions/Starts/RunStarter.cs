@@ -59,7 +59,7 @@ public sealed partial class RunStarter(WorkflowCatalog catalog, IStartClaims cla
                     [new FieldError(command.IdempotencyKeyField, "a start with this key is in progress")], instanceId);
         }
 
-        var runRequest = new WorkflowRunRequest(workflow.Definition, workflow.ContentHash, input, command.CorrelationId);
+        var runRequest = WorkflowRunRequest.New(workflow.Definition, workflow.ContentHash, input, command.CorrelationId);
         var options = new StartOrchestrationOptions(instanceId ?? RunIds.New(workflow.Name))
             .WithDedupeStatuses(Enum.GetValues<OrchestrationRuntimeStatus>());
         try
@@ -84,6 +84,8 @@ public sealed partial class RunStarter(WorkflowCatalog catalog, IStartClaims cla
     /// <summary>Schedules a new run with exactly the request an earlier run started with (its definition and input).</summary>
     public async Task<string> RestartAsync(WorkflowRunRequest request, DurableTaskClient client, CancellationToken cancellationToken)
     {
+        // A new instance: it runs under the interpreter deployed now, on the definition version the original ran.
+        request = request with { EngineRevision = WorkflowRunRequest.CurrentEngineRevision };
         string instanceId = await client.ScheduleNewOrchestrationInstanceAsync(nameof(WorkflowOrchestrator), request,
             new StartOrchestrationOptions(RunIds.New(request.Definition.Name)), cancellationToken);
         LogStarted(request.Definition.Name, request.Definition.Version, instanceId, "restart");

@@ -50,7 +50,7 @@ public static class InMemoryReference
     {
         DateTimeOffset t0 = DateTimeOffset.UtcNow;
         string[] ids = await Task.WhenAll(Enumerable.Range(0, n).Select(i => host.Client.ScheduleNewOrchestrationInstanceAsync(
-            nameof(WorkflowOrchestrator), new WorkflowRunRequest(workflow.Definition, workflow.ContentHash, new JsonObject { ["topic"] = $"topic {i}" }))));
+            nameof(WorkflowOrchestrator), WorkflowRunRequest.New(workflow.Definition, workflow.ContentHash, new JsonObject { ["topic"] = $"topic {i}" }))));
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         OrchestrationMetadata[] done = await Task.WhenAll(ids.Select(id => host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token)));
         DateTimeOffset last = done.Max(m => m.LastUpdatedAt);
