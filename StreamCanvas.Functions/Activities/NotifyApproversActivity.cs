@@ -15,6 +15,15 @@ public sealed partial class NotifyApproversActivity(
 {
     public const string HttpClientName = "approval-notifications";
 
+    /// <summary>
+    /// Chat webhooks refuse large messages (Teams about 28 KB), and a refused notice reaches nobody: each context
+    /// value is shortened in the text, and a large snapshot is left out of the message. Approvers read it whole
+    /// in the pending approvals list.
+    /// </summary>
+    public const int MaxTextValueChars = 500;
+
+    public const int MaxMessageSnapshotChars = 8_000;
+
     public async Task<bool> RunAsync(ApprovalNotice notice, CancellationToken cancellationToken)
     {
         ApprovalOptions settings = options.Value;
@@ -30,7 +39,13 @@ public sealed partial class NotifyApproversActivity(
             return false;
         }
 
-        var message = new { text, instanceId = notice.Step.InstanceId, gateId = notice.GateId, kind = notice.Kind, level = notice.LevelName, deadline = notice.Deadline, decisionUrl, approveUrl, rejectUrl, snapshotHash = notice.SnapshotHash, snapshot = notice.Snapshot, criteria = notice.Criteria };
+        bool snapshotFits = notice.Snapshot.ToJsonString().Length <= MaxMessageSnapshotChars;
+        var message = new
+        {
+            text, instanceId = notice.Step.InstanceId, gateId = notice.GateId, kind = notice.Kind, level = notice.LevelName, deadline = notice.Deadline,
+            decisionUrl, approveUrl, rejectUrl, snapshotHash = notice.SnapshotHash,
+            snapshot = snapshotFits ? notice.Snapshot : null, snapshotOmitted = !snapshotFits, criteria = notice.Criteria,
+        };
         using HttpResponseMessage response = await httpClientFactory.CreateClient(HttpClientName).PostAsJsonAsync(url, message, cancellationToken);
         response.EnsureSuccessStatusCode();
         return true;
@@ -43,7 +58,10 @@ public sealed partial class NotifyApproversActivity(
             .AppendLine("Context:");
         foreach ((string path, var value) in notice.Snapshot)
         {
-            text.AppendLine($"- {path}: {value?.ToJsonString()}");
+            string shown = value?.ToJsonString() ?? "null";
+            text.AppendLine(shown.Length <= MaxTextValueChars
+                ? $"- {path}: {shown}"
+                : $"- {path}: {shown[..MaxTextValueChars]}… ({shown.Length - MaxTextValueChars} more characters; see the pending approvals list)");
         }
 
         if (notice.Criteria.Count > 0)
