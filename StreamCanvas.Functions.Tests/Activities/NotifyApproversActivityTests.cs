@@ -66,6 +66,7 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
         string text = message["text"]!.GetValue<string>();
         Assert.Contains("\"Durable timers\"", text, StringComparison.Ordinal);
         Assert.Contains($"{60_002 - NotifyApproversActivity.MaxTextValueChars} more characters", text, StringComparison.Ordinal);
+        Assert.Contains($"Read the whole gate: GET {message["decisionUrl"]!.GetValue<string>()}", text, StringComparison.Ordinal);
     }
 
     sealed class SingleClientFactory : IHttpClientFactory

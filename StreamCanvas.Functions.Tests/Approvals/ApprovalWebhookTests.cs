@@ -75,8 +75,19 @@ public sealed class ApprovalWebhookTests
         Assert.True(run["gate"]!["snapshotStored"]!.GetValue<bool>());
         Assert.Equal(1, await CountBlobsAsync(snapshots, prefix));
 
+        // The approval link shows the whole gate with its token alone: no operator key.
+        using var approver = new HttpClient { BaseAddress = host.Http.BaseAddress };
+        JsonObject shown = (await approver.GetFromJsonAsync<JsonObject>(GateDecisions.LinkTo(pending)))!;
+        using HttpResponseMessage withoutToken = await approver.GetAsync($"api/approvals/{Uri.EscapeDataString(id)}/review-1");
+        Assert.Equal(title, shown["snapshot"]!["input.title"]!.GetValue<string>());
+        Assert.Equal(pending["snapshotHash"]!.GetValue<string>(), shown["snapshotHash"]!.GetValue<string>());
+        Assert.Equal(["Accurate"], shown["criteria"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutToken.StatusCode);
+
         Assert.Equal(HttpStatusCode.Accepted, await GateDecisions.PostAsync(host.Http, pending));
         JsonObject done = await host.WaitForRunAsync(id);
+        using HttpResponseMessage afterDecision = await approver.GetAsync(GateDecisions.LinkTo(pending));
+        Assert.Equal(HttpStatusCode.Conflict, afterDecision.StatusCode);
         var decisions = new Azure.Data.Tables.TableClient(host.Settings["AzureWebJobsStorage"], StreamCanvas.Approvals.ApprovalDecisionStore.TableName);
         Assert.Equal(1, await CountRowsAsync(decisions, Uri.EscapeDataString(id)));
         using HttpResponseMessage purged = await host.Http.DeleteAsync($"api/runs/{Uri.EscapeDataString(id)}");

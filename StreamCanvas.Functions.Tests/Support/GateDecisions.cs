@@ -41,15 +41,21 @@ public static class GateDecisions
         throw new TimeoutException($"run {instanceId} never showed in the pending list");
     }
 
-    /// <summary>Posts a decision for the open gate; returns the status code (202 accepted, 409 already decided).</summary>
-    public static async Task<HttpStatusCode> PostAsync(HttpClient http, JsonObject gate, string decision = Decisions.Approve, string approver = "ed@example.com")
+    /// <summary>The gate's approval link (relative), with a token signed for its run, gate and level, as a notice carries it.</summary>
+    public static string LinkTo(JsonObject gate)
     {
         string instanceId = gate["instanceId"]!.GetValue<string>();
         string gateId = gate["gateId"]!.GetValue<string>();
         string token = Tokens.Issue(instanceId, gateId, gate["levelIndex"]!.GetValue<int>(), DateTimeOffset.UtcNow.AddHours(1));
+        return $"api/approvals/{Uri.EscapeDataString(instanceId)}/{Uri.EscapeDataString(gateId)}?token={Uri.EscapeDataString(token)}";
+    }
+
+    /// <summary>Posts a decision for the open gate; returns the status code (202 accepted, 409 already decided).</summary>
+    public static async Task<HttpStatusCode> PostAsync(HttpClient http, JsonObject gate, string decision = Decisions.Approve, string approver = "ed@example.com")
+    {
         var criteria = gate["criteria"]!.AsArray().ToDictionary(c => c!.GetValue<string>(), _ => true);
         using HttpResponseMessage response = await http.PostAsJsonAsync(
-            $"api/approvals/{Uri.EscapeDataString(instanceId)}/{Uri.EscapeDataString(gateId)}?token={Uri.EscapeDataString(token)}",
+            LinkTo(gate),
             new { decision, approver, comment = "decided by the test", criteria, snapshotHash = gate["snapshotHash"]!.GetValue<string>() });
         return response.StatusCode;
     }

@@ -18,7 +18,7 @@ public sealed partial class NotifyApproversActivity(
     /// <summary>
     /// Chat webhooks refuse large messages (Teams about 28 KB), and a refused notice reaches nobody: each context
     /// value is shortened in the text, and a large snapshot is left out of the message. Approvers read it whole
-    /// in the pending approvals list.
+    /// at the approval link (GET on the decision URL, with the same token).
     /// </summary>
     public const int MaxTextValueChars = 500;
 
@@ -31,7 +31,7 @@ public sealed partial class NotifyApproversActivity(
         string decisionUrl = $"{settings.PublicBaseUrl.TrimEnd('/')}/api/approvals/{Uri.EscapeDataString(notice.Step.InstanceId)}/{Uri.EscapeDataString(notice.GateId)}?token={Uri.EscapeDataString(token)}";
         string approveUrl = $"{decisionUrl}&decision={Decisions.Approve}";
         string rejectUrl = $"{decisionUrl}&decision={Decisions.Reject}";
-        string text = Describe(notice, approveUrl, rejectUrl);
+        string text = Describe(notice, decisionUrl, approveUrl, rejectUrl);
 
         if (notice.Webhook is null || !settings.Webhooks.TryGetValue(notice.Webhook, out string? url))
         {
@@ -51,7 +51,7 @@ public sealed partial class NotifyApproversActivity(
         return true;
     }
 
-    static string Describe(ApprovalNotice notice, string approveUrl, string rejectUrl)
+    static string Describe(ApprovalNotice notice, string decisionUrl, string approveUrl, string rejectUrl)
     {
         var text = new StringBuilder()
             .AppendLine($"{notice.Kind switch { NoticeKinds.Escalated => "Escalated: a", NoticeKinds.Reminder => "Reminder: a", _ => "A" }}pproval is waiting for {notice.LevelName} in {notice.Step.Workflow} run {notice.Step.InstanceId} (gate {notice.GateId}), due {notice.Deadline:u}.")
@@ -61,7 +61,7 @@ public sealed partial class NotifyApproversActivity(
             string shown = value?.ToJsonString() ?? "null";
             text.AppendLine(shown.Length <= MaxTextValueChars
                 ? $"- {path}: {shown}"
-                : $"- {path}: {shown[..MaxTextValueChars]}… ({shown.Length - MaxTextValueChars} more characters; see the pending approvals list)");
+                : $"- {path}: {shown[..MaxTextValueChars]}… ({shown.Length - MaxTextValueChars} more characters: read it whole at the link below)");
         }
 
         if (notice.Criteria.Count > 0)
@@ -74,6 +74,7 @@ public sealed partial class NotifyApproversActivity(
         }
 
         return text
+            .AppendLine($"Read the whole gate: GET {decisionUrl}")
             .AppendLine($"Approve: POST {approveUrl}")
             .AppendLine($"Reject: POST {rejectUrl}")
             .AppendLine($"(body: {{ \"approver\", \"comment\", \"criteria\", \"snapshotHash\": \"{notice.SnapshotHash}\" }}; request changes with \"decision\": \"request-changes\")")

@@ -23,17 +23,9 @@ public sealed partial class ApprovalsHandler(
     public async Task<IResult> DecideAsync(HttpRequest request, string instanceId, string gateId, DurableTaskClient client, CancellationToken cancellationToken)
     {
         TokenCheck token = tokens.Check(TokenOf(request), instanceId, gateId);
-        if (token.Status == TokenStatus.Invalid)
+        if (TokenProblem(request, token) is { } refused)
         {
-            request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problems.Of(StatusCodes.Status401Unauthorized, "Unauthorized",
-                "a decision needs the token from the approval link, valid for this run and gate (?token=, Authorization: Bearer or X-Approval-Token)",
-                [new FieldError("token", "missing, malformed or not signed for this run and gate")]);
-        }
-
-        if (token.Status == TokenStatus.Expired)
-        {
-            return Forbidden("the decision token has expired; use the link from the latest notification", "token", "expired");
+            return refused;
         }
 
         OrchestrationMetadata? run = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
@@ -141,10 +133,7 @@ public sealed partial class ApprovalsHandler(
             if (run.ReadCustomStatusAs<RunStatus>() is { State: RunStates.WaitingForApproval, Gate: { } open } runStatus)
             {
                 OpenGate gate = await snapshots.WithSnapshotAsync(run.InstanceId, open, cancellationToken);
-                pending.Add(new PendingApproval(
-                    run.InstanceId, runStatus.Workflow, runStatus.CurrentStep, gate.GateId, gate.Level, gate.LevelIndex, gate.Approvers, gate.Group,
-                    gate.OpenedAt, gate.Deadline, Math.Max(0, (now - gate.OpenedAt).TotalSeconds), gate.Snapshot, gate.SnapshotHash, gate.Criteria ?? [],
-                    RunLinks.For(request, run.InstanceId, gate.GateId))
+                pending.Add(Pending(request, run.InstanceId, runStatus, gate, now) with
                 {
                     // Lets the dashboard approve and reject on a developer's machine through the same signed webhook;
                     // elsewhere the token only ever travels in the notification sent to the level's approvers.
@@ -155,6 +144,11 @@ public sealed partial class ApprovalsHandler(
 
         return Results.Ok(pending.OrderBy(p => p.Deadline).ToList());
     }
+
+    static PendingApproval Pending(HttpRequest request, string instanceId, RunStatus runStatus, OpenGate gate, DateTime now) => new(
+        instanceId, runStatus.Workflow, runStatus.CurrentStep, gate.GateId, gate.Level, gate.LevelIndex, gate.Approvers, gate.Group,
+        gate.OpenedAt, gate.Deadline, Math.Max(0, (now - gate.OpenedAt).TotalSeconds), gate.Snapshot, gate.SnapshotHash, gate.Criteria ?? [],
+        RunLinks.For(request, instanceId, gate.GateId));
 
     static string? TokenOf(HttpRequest request)
     {
@@ -170,6 +164,22 @@ public sealed partial class ApprovalsHandler(
         }
 
         return request.Headers[TokenHeader].ToString() is { Length: > 0 } header ? header : null;
+    }
+
+    /// <summary>401 for a token that is missing or not signed for this run and gate, 403 for an expired one.</summary>
+    static IResult? TokenProblem(HttpRequest request, TokenCheck token)
+    {
+        if (token.Status == TokenStatus.Invalid)
+        {
+            request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problems.Of(StatusCodes.Status401Unauthorized, "Unauthorized",
+                "this route needs the token from the approval link, valid for this run and gate (?token=, Authorization: Bearer or X-Approval-Token)",
+                [new FieldError("token", "missing, malformed or not signed for this run and gate")]);
+        }
+
+        return token.Status == TokenStatus.Expired
+            ? Forbidden("the decision token has expired; use the link from the latest notification", "token", "expired")
+            : null;
     }
 
     static IResult Forbidden(string detail, string field, string message) =>

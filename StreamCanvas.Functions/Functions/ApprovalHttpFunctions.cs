@@ -19,6 +19,16 @@ public sealed class ApprovalHttpFunctions(ApprovalsHandler approvals)
         FunctionContext context) =>
         approvals.DecideAsync(request, instanceId, gateId, client, context.CancellationToken);
 
+    /// <summary>Anonymous for the same reason: the approval link shows its gate with the token alone.</summary>
+    [Function(nameof(ShowApproval))]
+    public Task<IResult> ShowApproval(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRoutes.ApprovalDecision)] HttpRequest request,
+        string instanceId,
+        string gateId,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context) =>
+        approvals.ShowAsync(request, instanceId, gateId, client, context.CancellationToken);
+
     [Function(nameof(ListApprovals))]
     public Task<IResult> ListApprovals(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Approvals)] HttpRequest request,

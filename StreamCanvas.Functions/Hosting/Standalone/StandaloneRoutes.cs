@@ -32,6 +32,8 @@ public static class StandaloneRoutes
         api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, CancellationToken ct) => SampleTools.PublishAsync(request, ct));
         api.MapGet(ApiRoutes.Dashboard, (DashboardHandler dashboard) => dashboard.Page());
         api.MapGet(ApiRoutes.DashboardAsset, (string file, DashboardHandler dashboard, [FromServices] OperatorKey key) => dashboard.Asset(file, key.Value));
+        api.MapGet(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
+            handler.ShowAsync(request, instanceId, gateId, client, ct));
         api.MapPost(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
             handler.DecideAsync(request, instanceId, gateId, client, ct));
         return app;
