@@ -14,8 +14,7 @@ public sealed class ApprovalDecisionStore(TableClient table)
 {
     public const string TableName = "ApprovalDecisions";
 
-    readonly SemaphoreSlim createOnce = new(1, 1);
-    bool created;
+    readonly CreateOnce create = new(ct => table.CreateIfNotExistsAsync(ct));
 
     /// <summary>On AzureWebJobsStorage (see <see cref="StorageClients"/>).</summary>
     public static ApprovalDecisionStore Create(IConfiguration configuration) =>
@@ -102,25 +101,5 @@ public sealed class ApprovalDecisionStore(TableClient table)
     /// <summary>Table keys may not hold '/', '\', '#' or '?'; instance ids come from clients.</summary>
     static string Key(string value) => Uri.EscapeDataString(value);
 
-    async Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        if (created)
-        {
-            return;
-        }
-
-        await createOnce.WaitAsync(cancellationToken);
-        try
-        {
-            if (!created)
-            {
-                await table.CreateIfNotExistsAsync(cancellationToken);
-                created = true;
-            }
-        }
-        finally
-        {
-            createOnce.Release();
-        }
-    }
+    Task EnsureTableAsync(CancellationToken cancellationToken) => create.EnsureAsync(cancellationToken);
 }

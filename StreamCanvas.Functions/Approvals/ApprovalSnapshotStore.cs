@@ -16,8 +16,7 @@ public sealed class ApprovalSnapshotStore(BlobContainerClient container)
 {
     public const string ContainerName = "approval-snapshots";
 
-    readonly SemaphoreSlim createOnce = new(1, 1);
-    bool created;
+    readonly CreateOnce create = new(ct => container.CreateIfNotExistsAsync(cancellationToken: ct));
 
     /// <summary>On AzureWebJobsStorage (see <see cref="StorageClients"/>).</summary>
     public static ApprovalSnapshotStore Create(IConfiguration configuration) =>
@@ -72,25 +71,5 @@ public sealed class ApprovalSnapshotStore(BlobContainerClient container)
 
     static string BlobName(string instanceId, string gateId) => RunPrefix(instanceId) + Uri.EscapeDataString(gateId) + ".json";
 
-    async Task EnsureContainerAsync(CancellationToken cancellationToken)
-    {
-        if (created)
-        {
-            return;
-        }
-
-        await createOnce.WaitAsync(cancellationToken);
-        try
-        {
-            if (!created)
-            {
-                await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-                created = true;
-            }
-        }
-        finally
-        {
-            createOnce.Release();
-        }
-    }
+    Task EnsureContainerAsync(CancellationToken cancellationToken) => create.EnsureAsync(cancellationToken);
 }

@@ -14,16 +14,10 @@ public sealed partial class ApprovalsHandler
     /// </summary>
     public async Task<IResult> ShowAsync(HttpRequest request, string instanceId, string gateId, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        TokenCheck token = tokens.Check(TokenOf(request), instanceId, gateId);
-        if (TokenProblem(request, token) is { } refused)
-        {
-            return refused;
-        }
-
-        OrchestrationMetadata? run = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        (TokenCheck token, OrchestrationMetadata? run, IResult? refused) = await AuthorizeAsync(request, instanceId, gateId, client, cancellationToken);
         if (run is null)
         {
-            return Problems.NotFound($"no run with id '{instanceId}'");
+            return refused!;
         }
 
         if (await store.FindAsync(instanceId, gateId, cancellationToken) is { } recorded)

@@ -22,16 +22,10 @@ public sealed partial class ApprovalsHandler(
 
     public async Task<IResult> DecideAsync(HttpRequest request, string instanceId, string gateId, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        TokenCheck token = tokens.Check(TokenOf(request), instanceId, gateId);
-        if (TokenProblem(request, token) is { } refused)
-        {
-            return refused;
-        }
-
-        OrchestrationMetadata? run = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        (TokenCheck token, OrchestrationMetadata? run, IResult? refused) = await AuthorizeAsync(request, instanceId, gateId, client, cancellationToken);
         if (run is null)
         {
-            return Problems.NotFound($"no run with id '{instanceId}'");
+            return refused!;
         }
 
         OpenGate? gate = OpenGateOf(run, gateId);
@@ -164,6 +158,23 @@ public sealed partial class ApprovalsHandler(
         }
 
         return request.Headers[TokenHeader].ToString() is { Length: > 0 } header ? header : null;
+    }
+
+    /// <summary>
+    /// The link's token checked and its run loaded: what showing and deciding a gate both start with. Run is null
+    /// exactly when Problem says why.
+    /// </summary>
+    async Task<(TokenCheck Token, OrchestrationMetadata? Run, IResult? Problem)> AuthorizeAsync(
+        HttpRequest request, string instanceId, string gateId, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        TokenCheck token = tokens.Check(TokenOf(request), instanceId, gateId);
+        if (TokenProblem(request, token) is { } refused)
+        {
+            return (token, null, refused);
+        }
+
+        OrchestrationMetadata? run = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        return run is null ? (token, null, Problems.NotFound($"no run with id '{instanceId}'")) : (token, run, null);
     }
 
     /// <summary>401 for a token that is missing or not signed for this run and gate, 403 for an expired one.</summary>
