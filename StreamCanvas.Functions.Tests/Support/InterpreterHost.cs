@@ -50,7 +50,7 @@ public sealed class InterpreterHost : IAsyncDisposable
         {
             try
             {
-                return await StartOnAsync(StubHttpServer.FreePort());
+                return await StartOnAsync(LoopbackPorts.Free());
             }
             catch (IOException) when (attempt < 5)
             {

@@ -42,7 +42,7 @@ public static class SharedAzurite
         {
             try
             {
-                return await Azurite.StartAsync(location, StubHttpServer.FreePort(), StubHttpServer.FreePort(), StubHttpServer.FreePort());
+                return await Azurite.StartAsync(location, LoopbackPorts.Free(), LoopbackPorts.Free(), LoopbackPorts.Free());
             }
             catch (InvalidOperationException) when (attempt < 3)
             {

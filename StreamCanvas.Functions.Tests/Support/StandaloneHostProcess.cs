@@ -44,7 +44,7 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
         // such a start is tried again on a new port.
         for (int attempt = 1; ; attempt++)
         {
-            int port = StubHttpServer.FreePort();
+            int port = LoopbackPorts.Free();
             var host = new StandaloneHostProcess(SettingsFor(azurite, taskHub, port, extra, workflowsPath), port);
             try
             {

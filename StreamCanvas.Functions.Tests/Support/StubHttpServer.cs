@@ -32,8 +32,6 @@ public sealed class StubHttpServer : IAsyncDisposable
         return new StubHttpServer(app);
     }
 
-    public static int FreePort() => StreamCanvas.Hosting.Standalone.LoopbackPorts.Free();
-
     public async ValueTask DisposeAsync()
     {
         await app.StopAsync();

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Bench;
 
@@ -24,7 +24,7 @@ public sealed class EngineProcess : IAsyncDisposable
 
     public static async Task<EngineProcess> StartAsync(string connectionString, string taskHub, IReadOnlyDictionary<string, string> overrides)
     {
-        int port = FreePort();
+        int port = LoopbackPorts.Free();
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(Paths.AppOutput, "StreamCanvas.Functions.dll") },
@@ -87,8 +87,6 @@ public sealed class EngineProcess : IAsyncDisposable
             throw new InvalidOperationException($"the engine did not start:\n{engine.output}");
         }
     }
-
-    public static int FreePort() => StreamCanvas.Hosting.Standalone.LoopbackPorts.Free();
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using StreamCanvas.Hosting.Standalone;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Bench;
 
@@ -30,12 +31,12 @@ public sealed class StorageCounter : IAsyncDisposable
     public static async Task<StorageCounter> StartAsync()
     {
         string folder = Directory.CreateTempSubdirectory("streamcanvas-bench-azurite-").FullName;
-        Azurite azurite = await Azurite.StartAsync(folder, EngineProcess.FreePort(), EngineProcess.FreePort(), EngineProcess.FreePort());
+        Azurite azurite = await Azurite.StartAsync(folder, LoopbackPorts.Free(), LoopbackPorts.Free(), LoopbackPorts.Free());
         CountingProxy[] proxies =
         [
-            await CountingProxy.StartAsync(EngineProcess.FreePort(), azurite.BlobPort),
-            await CountingProxy.StartAsync(EngineProcess.FreePort(), azurite.QueuePort),
-            await CountingProxy.StartAsync(EngineProcess.FreePort(), azurite.TablePort),
+            await CountingProxy.StartAsync(LoopbackPorts.Free(), azurite.BlobPort),
+            await CountingProxy.StartAsync(LoopbackPorts.Free(), azurite.QueuePort),
+            await CountingProxy.StartAsync(LoopbackPorts.Free(), azurite.TablePort),
         ];
         return new StorageCounter(azurite, folder, proxies);
     }
