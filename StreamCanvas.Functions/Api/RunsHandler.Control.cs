@@ -31,15 +31,10 @@ public sealed partial class RunsHandler
     async Task<IResult> ChangeStateAsync(HttpRequest request, string instanceId, DurableTaskClient client, string done,
         Func<OrchestrationMetadata, bool> allowed, Func<string, Task> act, CancellationToken cancellationToken)
     {
-        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        if (metadata is null)
+        (OrchestrationMetadata? run, IResult? refused) = await LoadForActionAsync(instanceId, client, withInput: false, allowed, done, cancellationToken);
+        if (run is null)
         {
-            return UnknownRun(instanceId);
-        }
-
-        if (!allowed(metadata))
-        {
-            return NotValidNow(instanceId, metadata, done);
+            return refused!;
         }
 
         string reason = Reason(request, $"{done} by an operator");
@@ -53,18 +48,14 @@ public sealed partial class RunsHandler
     /// </summary>
     public async Task<IResult> RestartAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
-        if (metadata is null)
+        (OrchestrationMetadata? run, IResult? refused) = await LoadForActionAsync(
+            instanceId, client, withInput: true, HasFinished, "restarted until it has finished; terminate it first", cancellationToken);
+        if (run is null)
         {
-            return UnknownRun(instanceId);
+            return refused!;
         }
 
-        if (!Terminal.Contains(metadata.RuntimeStatus))
-        {
-            return NotValidNow(instanceId, metadata, "restarted until it has finished; terminate it first");
-        }
-
-        WorkflowRunRequest? original = metadata.ReadInputAs<WorkflowRunRequest>();
+        WorkflowRunRequest? original = run.ReadInputAs<WorkflowRunRequest>();
         if (original is null)
         {
             return Problems.Conflict($"run '{instanceId}' has no stored input to restart with");
@@ -99,15 +90,11 @@ public sealed partial class RunsHandler
             }
         }
 
-        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        if (metadata is null)
+        (OrchestrationMetadata? run, IResult? refused) = await LoadForActionAsync(
+            instanceId, client, withInput: false, r => !HasFinished(r), "sent events", cancellationToken);
+        if (run is null)
         {
-            return UnknownRun(instanceId);
-        }
-
-        if (Terminal.Contains(metadata.RuntimeStatus))
-        {
-            return NotValidNow(instanceId, metadata, "sent events");
+            return refused!;
         }
 
         await client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);

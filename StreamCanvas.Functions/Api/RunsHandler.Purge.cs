@@ -13,15 +13,11 @@ public sealed partial class RunsHandler
 
     public async Task<IResult> PurgeAsync(HttpRequest request, string instanceId, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        if (metadata is null)
+        (OrchestrationMetadata? run, IResult? refused) = await LoadForActionAsync(
+            instanceId, client, withInput: false, HasFinished, "purged until it has finished; terminate it first", cancellationToken);
+        if (run is null)
         {
-            return UnknownRun(instanceId);
-        }
-
-        if (!Terminal.Contains(metadata.RuntimeStatus))
-        {
-            return NotValidNow(instanceId, metadata, "purged until it has finished; terminate it first");
+            return refused!;
         }
 
         PurgeResult result = await client.PurgeInstanceAsync(instanceId, cancellationToken);

@@ -60,6 +60,21 @@ public sealed partial class RunsHandler(RunStarter starter, ApprovalSnapshotStor
             metadata.IsActive() && status is not null ? status with { Timeline = null } : null));
     }
 
+    /// <summary>
+    /// Loads a run for an operator action: 404 for an unknown run, 409 where its state does not allow the action
+    /// ("cannot be {action}"). Run is null exactly when Problem says why.
+    /// </summary>
+    static async Task<(OrchestrationMetadata? Run, IResult? Problem)> LoadForActionAsync(
+        string instanceId, DurableTaskClient client, bool withInput, Func<OrchestrationMetadata, bool> allowed, string action, CancellationToken cancellationToken)
+    {
+        OrchestrationMetadata? metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: withInput, cancellationToken);
+        return metadata is null ? (null, UnknownRun(instanceId))
+            : !allowed(metadata) ? (null, NotValidNow(instanceId, metadata, action))
+            : (metadata, null);
+    }
+
+    static bool HasFinished(OrchestrationMetadata run) => Terminal.Contains(run.RuntimeStatus);
+
     static IResult UnknownRun(string instanceId) => Problems.NotFound($"no run with id '{instanceId}'");
 
     static IResult NotValidNow(string instanceId, OrchestrationMetadata metadata, string action) =>
