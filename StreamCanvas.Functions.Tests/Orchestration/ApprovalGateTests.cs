@@ -48,6 +48,10 @@ public sealed class ApprovalGateTests : IAsyncLifetime
     async Task<OpenGate> OpenGateAsync(string id, string gateId, int level = 0) =>
         (await host.WaitForStatusAsync(id, s => s.Gate is { } g && g.GateId == gateId && g.LevelIndex == level)).Gate!;
 
+    /// <summary>Every draft the model writes is <paramref name="draft"/>.</summary>
+    void DraftAlways(string draft) =>
+        host.Llm = _ => new StepOutcome { Output = new System.Text.Json.Nodes.JsonObject { ["text"] = draft }, Model = "scripted", Tokens = new TokenUsage(10, 500) };
+
     Task RaiseAsync(string id, OpenGate gate, ApprovalDecision decision) =>
         host.Client.RaiseEventAsync(id, ApprovalEvents.ForGate(gate.GateId), decision);
 
@@ -81,7 +85,7 @@ public sealed class ApprovalGateTests : IAsyncLifetime
     {
         // A long draft with non-ASCII text, which JSON escaping makes longer still.
         string draft = string.Concat(Enumerable.Repeat("Ünïcode-heavy paragraph of a long article. ", 400));
-        host.Llm = _ => new StepOutcome { Output = new System.Text.Json.Nodes.JsonObject { ["text"] = draft }, Model = "scripted", Tokens = new TokenUsage(10, 5000) };
+        DraftAlways(draft);
         string id = await host.StartAsync(TestDefinitions.Request(Workflow()));
 
         OpenGate gate = await OpenGateAsync(id, "review-1");
@@ -106,7 +110,7 @@ public sealed class ApprovalGateTests : IAsyncLifetime
     public async Task RunAsync_RunStartedBeforeRevision2_KeepsItsLargeSnapshotInlineSoItsHistoryReplaysUnchanged()
     {
         string draft = new('d', 4000);
-        host.Llm = _ => new StepOutcome { Output = new System.Text.Json.Nodes.JsonObject { ["text"] = draft }, Model = "scripted", Tokens = new TokenUsage(10, 500) };
+        DraftAlways(draft);
         WorkflowRunRequest legacy = TestDefinitions.Request(Workflow()) with { EngineRevision = null };
         string id = await host.StartAsync(legacy);
 
