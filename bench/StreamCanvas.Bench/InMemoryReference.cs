@@ -36,14 +36,7 @@ public static class InMemoryReference
             });
         }, new DurableTaskTestHostOptions { LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
 
-        await PassAsync(host, workflow, 5);
-        var results = new List<PassResult>();
-        foreach (int n in runs)
-        {
-            results.Add(await PassAsync(host, workflow, n));
-        }
-
-        return results;
+        return await PassResult.WarmThenMeasureAsync(runs, n => PassAsync(host, workflow, n));
     }
 
     static async Task<PassResult> PassAsync(DurableTaskTestHost host, LoadedWorkflow workflow, int n)

@@ -31,17 +31,7 @@ public static class PlainDurableReference
                 tasks.AddOrchestrator<PlainThreeSteps>();
                 tasks.AddActivity<PlainStep>();
             },
-            async client =>
-            {
-                await PassAsync(client, storage, 5);
-                var results = new List<PassResult>();
-                foreach (int n in runs)
-                {
-                    results.Add(await PassAsync(client, storage, n));
-                }
-
-                return results;
-            });
+            client => PassResult.WarmThenMeasureAsync(runs, n => PassAsync(client, storage, n)));
 
     static async Task<PassResult> PassAsync(DurableTaskClient client, StorageCounter storage, int n)
     {

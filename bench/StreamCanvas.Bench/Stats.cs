@@ -29,4 +29,17 @@ public sealed record PassResult(
     public double P(double p) => Stats.Percentile(LatencyMs, p);
 
     public double MeanOverhead => DispatchOverheadMs.Count == 0 ? double.NaN : DispatchOverheadMs.Average();
+
+    /// <summary>A small unmeasured pass first (partition leases, JIT), then one measured pass per N.</summary>
+    public static async Task<List<PassResult>> WarmThenMeasureAsync(IReadOnlyList<int> runs, Func<int, Task<PassResult>> pass)
+    {
+        await pass(5);
+        var results = new List<PassResult>();
+        foreach (int n in runs)
+        {
+            results.Add(await pass(n));
+        }
+
+        return results;
+    }
 }
