@@ -1,6 +1,7 @@
 using StreamCanvas.Definitions;
+using StreamCanvas.Functions;
 using StreamCanvas.Hosting;
-using StreamCanvas.Hosting.Standalone;
+using StreamCanvas.Standalone;
 
 try
 {

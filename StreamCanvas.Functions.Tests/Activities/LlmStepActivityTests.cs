@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
+using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
-using StreamCanvas.Orchestration;
-using StreamCanvas.Tests.Support;
+using StreamCanvas.Definitions;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Activities;
 

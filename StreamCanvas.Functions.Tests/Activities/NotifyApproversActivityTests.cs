@@ -2,9 +2,9 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using StreamCanvas.Activities;
-using StreamCanvas.Approvals;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities;
+using StreamCanvas.Activities.Notices;
 
 namespace StreamCanvas.Tests.Activities;
 

@@ -2,10 +2,10 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using StreamCanvas.Activities;
-using StreamCanvas.Hosting;
-using StreamCanvas.Orchestration;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities;
+using StreamCanvas.Definitions;
+using StreamCanvas.Hosting;
 
 namespace StreamCanvas.Tests.Activities;
 

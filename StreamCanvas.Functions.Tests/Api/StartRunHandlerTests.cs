@@ -4,11 +4,12 @@ using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using StreamCanvas.Tests.Support;
 using StreamCanvas.Api;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Starts;
-using StreamCanvas.Tests.Support;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Api;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Approvals;
 
@@ -67,7 +68,7 @@ public sealed class ApprovalWebhookTests
 
         JsonObject pending = await PendingGateAsync(host, id);
         JsonObject run = (await host.Http.GetFromJsonAsync<JsonObject>($"api/runs/{Uri.EscapeDataString(id)}"))!;
-        var snapshots = new Azure.Storage.Blobs.BlobContainerClient(host.Settings["AzureWebJobsStorage"], StreamCanvas.Approvals.ApprovalSnapshotStore.ContainerName);
+        var snapshots = new Azure.Storage.Blobs.BlobContainerClient(host.Settings["AzureWebJobsStorage"], ApprovalSnapshotStore.ContainerName);
         string prefix = Uri.EscapeDataString(id) + "/";
 
         Assert.Equal(title, pending["snapshot"]!["input.title"]!.GetValue<string>());
@@ -88,7 +89,7 @@ public sealed class ApprovalWebhookTests
         JsonObject done = await host.WaitForRunAsync(id);
         using HttpResponseMessage afterDecision = await approver.GetAsync(GateDecisions.LinkTo(pending));
         Assert.Equal(HttpStatusCode.Conflict, afterDecision.StatusCode);
-        var decisions = new Azure.Data.Tables.TableClient(host.Settings["AzureWebJobsStorage"], StreamCanvas.Approvals.ApprovalDecisionStore.TableName);
+        var decisions = new Azure.Data.Tables.TableClient(host.Settings["AzureWebJobsStorage"], ApprovalDecisionStore.TableName);
         Assert.Equal(1, await CountRowsAsync(decisions, Uri.EscapeDataString(id)));
         using HttpResponseMessage purged = await host.Http.DeleteAsync($"api/runs/{Uri.EscapeDataString(id)}");
 

@@ -11,10 +11,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
-using StreamCanvas.Api;
-using StreamCanvas.Approvals;
-using StreamCanvas.Orchestration;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities.Notices;
+using StreamCanvas.Api;
+using StreamCanvas.Definitions;
+using StreamCanvas.Orchestration;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Approvals;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
-using StreamCanvas.Dashboard;
+using StreamCanvas.Api.Dashboard;
 
 namespace StreamCanvas.Tests.Dashboard;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using StreamCanvas.Definitions;
-using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Tests.Definitions;
 

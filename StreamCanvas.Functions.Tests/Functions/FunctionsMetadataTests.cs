@@ -5,11 +5,12 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
-using StreamCanvas.Activities;
-using StreamCanvas.Hosting;
-using StreamCanvas.Hosting.Standalone;
-using StreamCanvas.Orchestration;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities;
+using StreamCanvas.Activities.Notices;
+using StreamCanvas.Hosting;
+using StreamCanvas.Orchestration;
+using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Tests.Functions;
 

@@ -4,15 +4,15 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Api;
-using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
 using StreamCanvas.Functions;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Starts;
-using StreamCanvas.Tests.Support;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Functions;
 

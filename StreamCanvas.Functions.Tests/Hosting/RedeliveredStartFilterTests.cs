@@ -2,7 +2,7 @@ using DurableTask.Core;
 using DurableTask.Core.History;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
-using StreamCanvas.Hosting.Standalone;
+using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Tests.Hosting;
 

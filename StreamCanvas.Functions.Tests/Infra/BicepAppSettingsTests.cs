@@ -1,5 +1,5 @@
 using StreamCanvas.Activities.Models;
-using StreamCanvas.Approvals;
+using StreamCanvas.Activities.Notices;
 using StreamCanvas.Hosting;
 
 namespace StreamCanvas.Tests.Infra;

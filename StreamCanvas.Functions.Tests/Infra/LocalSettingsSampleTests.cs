@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using StreamCanvas.Activities.Tools;
-using StreamCanvas.Approvals;
-using StreamCanvas.Definitions;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities.Notices;
+using StreamCanvas.Activities.Tools;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Tests.Infra;
 

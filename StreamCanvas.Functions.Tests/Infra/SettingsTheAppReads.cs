@@ -2,7 +2,7 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamCanvas.Hosting;
-using StreamCanvas.Hosting.Standalone;
+using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Tests.Infra;
 

@@ -1,8 +1,9 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using StreamCanvas.Telemetry;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities.Models;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Tests.Infra;
 

@@ -1,8 +1,10 @@
 using Microsoft.DurableTask.Client;
-using StreamCanvas.Approvals;
+using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities;
+using StreamCanvas.Activities.Notices;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
-using StreamCanvas.Tests.Support;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Orchestration;
 

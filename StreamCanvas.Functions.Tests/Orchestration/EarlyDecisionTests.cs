@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
-using StreamCanvas.Approvals;
+using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
-using StreamCanvas.Tests.Support;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Orchestration;
 

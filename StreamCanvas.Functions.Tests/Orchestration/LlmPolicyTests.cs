@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
-using StreamCanvas.Orchestration;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities;
+using StreamCanvas.Definitions;
+using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Tests.Orchestration;
 

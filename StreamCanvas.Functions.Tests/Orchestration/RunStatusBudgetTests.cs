@@ -1,3 +1,5 @@
+using StreamCanvas.Activities;
+using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Tests.Orchestration;

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
-using StreamCanvas.Activities;
-using StreamCanvas.Orchestration;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities;
+using StreamCanvas.Definitions;
+using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Tests.Orchestration;
 

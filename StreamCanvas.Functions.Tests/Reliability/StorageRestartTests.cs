@@ -3,8 +3,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using StreamCanvas.Hosting.Standalone;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities.Models;
+using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Tests.Reliability;
 

@@ -5,9 +5,11 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using StreamCanvas.Tests.Support;
 using StreamCanvas.Definitions;
 using StreamCanvas.Starts;
-using StreamCanvas.Tests.Support;
+using StreamCanvas.Storage;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Tests.Starts;
 
@@ -86,7 +88,7 @@ public sealed class QueueStartHandlerTests
 
     static async Task<(QueueStartHandler Handler, QueueClient Poison)> CreateAsync(int maxDequeueCount = 5)
     {
-        StreamCanvas.Hosting.Standalone.Azurite azurite = await SharedAzurite.GetAsync();
+        StreamCanvas.Standalone.Azurite azurite = await SharedAzurite.GetAsync();
         var options = Options.Create(new StartQueueOptions { Queue = "starts-" + SharedAzurite.NewTaskHub("h"), MaxDequeueCount = maxDequeueCount });
         IConfiguration configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = azurite.ConnectionString })

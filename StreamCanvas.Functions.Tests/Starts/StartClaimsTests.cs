@@ -1,7 +1,7 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Time.Testing;
-using StreamCanvas.Starts;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Starts;
 

@@ -2,7 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using StreamCanvas.Approvals;
+using StreamCanvas.Activities.Notices;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Support;
 

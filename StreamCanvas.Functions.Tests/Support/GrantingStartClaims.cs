@@ -1,4 +1,4 @@
-using StreamCanvas.Starts;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Support;
 

@@ -3,7 +3,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using StreamCanvas.Activities;
-using StreamCanvas.Approvals;
+using StreamCanvas.Activities.Notices;
 using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Tests.Support;

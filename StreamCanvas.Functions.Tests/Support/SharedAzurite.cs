@@ -1,4 +1,4 @@
-using StreamCanvas.Hosting.Standalone;
+using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Tests.Support;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using StreamCanvas.Hosting.Standalone;
+using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Tests.Support;
 

@@ -1,4 +1,4 @@
-using StreamCanvas.Orchestration;
+using StreamCanvas.Definitions;
 using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Tests.Telemetry;

@@ -4,7 +4,6 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Hosting;
-using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Tests.Telemetry;
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
-using StreamCanvas.Orchestration;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Activities;
 
@@ -58,7 +58,7 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
         }
 
         await SettleAsync(request, day, reserved, tokens.Total, cancellationToken);
-        Telemetry.TracedChatModel.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
+        TracedChatModel.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (problem is not null)
         {
@@ -90,7 +90,7 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
     /// <summary>A rule over { "output": ... }, or a second model call that answers { pass, feedback }.</summary>
     async Task<(string? Problem, TokenUsage Tokens)> GradeAsync(Rubric rubric, JsonNode output, CancellationToken cancellationToken)
     {
-        if (rubric.Rule is { } rule && !Orchestration.ConditionEvaluator.Evaluate(rule, new JsonObject { ["output"] = output.DeepClone() }))
+        if (rubric.Rule is { } rule && !ConditionEvaluator.Evaluate(rule, new JsonObject { ["output"] = output.DeepClone() }))
         {
             return (rubric.Feedback ?? "the answer does not meet the rubric", new TokenUsage(0, 0));
         }

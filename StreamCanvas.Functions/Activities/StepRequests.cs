@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Activities;
 

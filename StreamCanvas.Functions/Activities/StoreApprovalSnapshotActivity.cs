@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using StreamCanvas.Approvals;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Activities;
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly.Timeout;
 using StreamCanvas.Activities.Tools;
-using StreamCanvas.Orchestration;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Activities;
 

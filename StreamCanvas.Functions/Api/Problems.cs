@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Api;
 
@@ -24,6 +25,3 @@ public static class Problems
     public static IResult Conflict(string detail, IDictionary<string, object?>? extra = null) =>
         Of(StatusCodes.Status409Conflict, "Conflict", detail, extra: extra);
 }
-
-/// <summary>A field at fault: a JSON Pointer into the body (or the parameter's name) and what is wrong.</summary>
-public sealed record FieldError(string Field, string Message);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
+using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Api;

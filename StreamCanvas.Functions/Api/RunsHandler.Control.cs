@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
-using StreamCanvas.Approvals;
+using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Api;
 

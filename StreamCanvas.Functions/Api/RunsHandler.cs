@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
-using StreamCanvas.Approvals;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Starts;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Api;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Api;
 

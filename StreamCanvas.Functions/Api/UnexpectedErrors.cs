@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
+using StreamCanvas.Activities.Models;
 
 namespace StreamCanvas.Api;
 

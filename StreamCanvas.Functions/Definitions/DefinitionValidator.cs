@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Definitions;
 
@@ -97,10 +96,10 @@ public static class DefinitionValidator
                     EscalationLevel level = approval.Escalation[l];
 
                     // An open gate shows its criteria and the level's approvers in the run's status, which has a hard size limit.
-                    int details = RunStatusBudget.Measure(approval.Criteria) + RunStatusBudget.Measure(new { level.Name, level.Approvers, level.Group });
-                    if (details > RunStatusBudget.MaxGateDetailsChars)
+                    int details = JsonSize.Of(approval.Criteria) + JsonSize.Of(new { level.Name, level.Approvers, level.Group });
+                    if (details > JsonSize.MaxGateDetailsChars)
                     {
-                        check.Add($"{at}/escalation/{l}", $"the criteria with this level's name, approvers and group take {details} characters; at most {RunStatusBudget.MaxGateDetailsChars} fit a run's status (use a group for a long list of approvers, or shorter criteria)");
+                        check.Add($"{at}/escalation/{l}", $"the criteria with this level's name, approvers and group take {details} characters; at most {JsonSize.MaxGateDetailsChars} fit a run's status (use a group for a long list of approvers, or shorter criteria)");
                     }
 
                     if (!Durations.TryParse(level.Timeout, out TimeSpan timeout))

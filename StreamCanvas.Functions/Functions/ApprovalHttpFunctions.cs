@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using StreamCanvas.Api;
-using StreamCanvas.Approvals;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Functions;
 

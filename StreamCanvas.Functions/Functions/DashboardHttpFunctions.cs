@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using StreamCanvas.Api;
-using StreamCanvas.Dashboard;
+using StreamCanvas.Api.Dashboard;
 
 namespace StreamCanvas.Functions;
 

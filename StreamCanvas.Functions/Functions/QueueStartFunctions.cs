@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using StreamCanvas.Starts;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Functions;
 

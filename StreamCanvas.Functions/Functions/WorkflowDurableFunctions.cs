@@ -1,7 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using StreamCanvas.Activities;
-using StreamCanvas.Approvals;
+using StreamCanvas.Activities.Notices;
 using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Functions;

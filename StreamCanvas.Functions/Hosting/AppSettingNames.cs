@@ -1,3 +1,5 @@
+using StreamCanvas.Storage;
+
 namespace StreamCanvas.Hosting;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace StreamCanvas.Hosting;
 public static class AppSettingNames
 {
     /// <summary>The task hub's storage: a connection string, or an identity-based connection (__accountName, __credential, __clientId).</summary>
-    public const string Storage = "AzureWebJobsStorage";
+    public const string Storage = StorageClients.ConnectionSetting;
 
     /// <summary>The Durable task hub both hosts share; host.json names it as %TaskHubName%.</summary>
     public const string TaskHub = "TaskHubName";

@@ -4,12 +4,13 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
+using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Api;
-using StreamCanvas.Approvals;
+using StreamCanvas.Api.Dashboard;
 using StreamCanvas.Definitions;
 using StreamCanvas.Starts;
-using StreamCanvas.Telemetry;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Hosting;
 
@@ -74,7 +75,7 @@ public static class StreamCanvasServices
         services.AddSingleton<StartRunHandler>();
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();
-        services.AddSingleton<Dashboard.DashboardHandler>();
+        services.AddSingleton<Api.Dashboard.DashboardHandler>();
         return services;
     }
 

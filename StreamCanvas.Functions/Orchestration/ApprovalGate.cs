@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask;
 using StreamCanvas.Activities;
-using StreamCanvas.Approvals;
+using StreamCanvas.Activities.Notices;
 using StreamCanvas.Definitions;
-using StreamCanvas.Telemetry;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Orchestration;
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Orchestration;
 
@@ -18,15 +19,12 @@ public static class RunStatusBudget
     /// <summary>A snapshot longer than this is stored beside the run rather than in its status.</summary>
     public const int MaxInlineSnapshotChars = 1_500;
 
-    /// <summary>What an approval step's fixed details (criteria, approvers, names) may take in the status.</summary>
-    public const int MaxGateDetailsChars = 2_500;
-
     public const int MaxFailureMessageChars = 1_000;
 
     // Records never change once added, and a run republishes its status at every step of every replay.
     static readonly ConditionalWeakTable<StepRecord, StrongBox<int>> RecordSizes = new();
 
-    public static int Measure<T>(T value) => JsonSerializer.Serialize(value).Length;
+    public static int Measure<T>(T value) => JsonSize.Of(value);
 
     static int MeasuredOnce(StepRecord record) => RecordSizes.GetValue(record, r => new StrongBox<int>(Measure(r))).Value;
 

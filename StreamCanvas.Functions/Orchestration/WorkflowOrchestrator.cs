@@ -1,6 +1,5 @@
 using Microsoft.DurableTask;
 using StreamCanvas.Definitions;
-using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Orchestration;
 

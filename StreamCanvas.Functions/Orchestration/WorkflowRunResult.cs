@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using StreamCanvas.Activities;
 
 namespace StreamCanvas.Orchestration;
 

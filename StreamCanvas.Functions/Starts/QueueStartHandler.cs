@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StreamCanvas.Api;
+using StreamCanvas.Definitions;
+using StreamCanvas.Storage;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Starts;
 

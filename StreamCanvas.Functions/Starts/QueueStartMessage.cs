@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using StreamCanvas.Api;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Starts;
 

@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
-using StreamCanvas.Api;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Starts;
 

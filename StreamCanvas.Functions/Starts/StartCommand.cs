@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using StreamCanvas.Api;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Starts;
 

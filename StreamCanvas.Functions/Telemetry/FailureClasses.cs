@@ -1,4 +1,4 @@
-using StreamCanvas.Orchestration;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Telemetry;
 

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using StreamCanvas.Approvals;
+using StreamCanvas.Activities.Notices;
 
 namespace StreamCanvas.Bench;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Bench;
 

@@ -12,7 +12,6 @@ using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using StreamCanvas.Hosting.Standalone;
 
 namespace StreamCanvas.Bench;
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using StreamCanvas.Hosting.Standalone;
+using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Bench;
 

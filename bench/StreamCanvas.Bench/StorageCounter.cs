@@ -1,5 +1,5 @@
-using StreamCanvas.Hosting.Standalone;
 using StreamCanvas.Tests.Support;
+using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Bench;
 

@@ -6,7 +6,7 @@ using Azure.Identity;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using OpenAI.Chat;
-using StreamCanvas.Orchestration;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Activities.Models;
 

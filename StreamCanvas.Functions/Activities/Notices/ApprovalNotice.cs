@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+
+namespace StreamCanvas.Activities.Notices;
+
+/// <summary>What the notify activity sends to a level's approvers when a gate opens, escalates or reminds.</summary>
+public sealed record ApprovalNotice(
+    StepIdentity Step,
+    string GateId,
+    string Kind,
+    int LevelIndex,
+    string LevelName,
+    IReadOnlyList<string> Approvers,
+    string? Group,
+    string? Webhook,
+    DateTime Deadline,
+    JsonObject Snapshot,
+    string SnapshotHash,
+    IReadOnlyList<string> Criteria);
+
+public static class NoticeKinds
+{
+    public const string Opened = "opened";
+    public const string Escalated = "escalated";
+    public const string Reminder = "reminder";
+}

@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+
+namespace StreamCanvas.Activities;
+
+/// <summary>What an activity reports back: an output, or a classified error the interpreter can route on.</summary>
+public sealed record StepOutcome
+{
+    public JsonNode? Output { get; init; }
+    public StepError? Error { get; init; }
+
+    /// <summary>HTTP status of a tool call.</summary>
+    public int? Status { get; init; }
+
+    public string? Model { get; init; }
+    public TokenUsage? Tokens { get; init; }
+    public double DurationMilliseconds { get; init; }
+
+    public bool Succeeded => Error is null;
+
+    public static StepOutcome Failure(string reason, string message, bool retryable) =>
+        new() { Error = new StepError(reason, message, retryable) };
+}
+
+/// <summary>A failure with its reason class (see <see cref="FailureReasons"/>) and whether trying again can help.</summary>
+public sealed record StepError(string Reason, string Message, bool Retryable)
+{
+    /// <summary>How long the service asked us to wait (Retry-After and rate-limit reset headers).</summary>
+    public double? RetryAfterSeconds { get; init; }
+}
+
+public sealed record TokenUsage(int Prompt, int Completion)
+{
+    public int Total => Prompt + Completion;
+}

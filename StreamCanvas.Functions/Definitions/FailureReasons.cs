@@ -1,0 +1,18 @@
+namespace StreamCanvas.Definitions;
+
+/// <summary>The reason classes failures are reported and counted by.</summary>
+public static class FailureReasons
+{
+    public const string ModelError = "model-error";
+    public const string ModelRateLimited = "model-rate-limited";
+    public const string OutputInvalid = "output-invalid";
+    public const string ToolError = "tool-error";
+    public const string ToolTimeout = "tool-timeout";
+    public const string ToolNotAllowed = "tool-not-allowed";
+    public const string ActivityError = "activity-error";
+    public const string ApprovalTimeout = "approval-timeout";
+    public const string ApprovalRejected = "approval-rejected";
+    public const string StepLimit = "step-limit";
+    public const string Validation = "validation";
+    public const string BudgetExceeded = "budget-exceeded";
+}

@@ -1,0 +1,30 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace StreamCanvas.Definitions;
+
+/// <summary>
+/// Run ids are "&lt;workflow&gt;:&lt;suffix&gt;": the prefix lets operators list one workflow's runs, and an
+/// idempotency key always maps to the same suffix, so repeating a start finds the run it started.
+/// </summary>
+public static partial class RunIds
+{
+    public const char Separator = ':';
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial Regex ClientSuffix();
+
+    public static string New(string workflow) => $"{workflow}{Separator}{Guid.NewGuid():N}";
+
+    public static string FromIdempotencyKey(string workflow, string key) =>
+        $"{workflow}{Separator}k-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32]}";
+
+    public static bool TryFromClientId(string workflow, string clientId, out string instanceId)
+    {
+        instanceId = $"{workflow}{Separator}{clientId}";
+        return ClientSuffix().IsMatch(clientId);
+    }
+
+    public static string WorkflowOf(string instanceId) => instanceId.Split(Separator)[0];
+}

@@ -1,0 +1,87 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using StreamCanvas.Activities.Models;
+using StreamCanvas.Telemetry;
+
+namespace StreamCanvas.Hosting;
+
+/// <summary>Which exporters the configuration asks for: Application Insights, OTLP, both, or none.</summary>
+public sealed record TelemetryExporters(bool AzureMonitor, bool Otlp)
+{
+    public bool Any => AzureMonitor || Otlp;
+
+    public static TelemetryExporters From(IConfiguration configuration) => new(
+        !string.IsNullOrWhiteSpace(configuration[AppSettingNames.ApplicationInsights]),
+        !string.IsNullOrWhiteSpace(configuration[AppSettingNames.OtlpEndpoint]));
+}
+
+public static class TelemetryRegistration
+{
+    /// <summary>Wraps the <see cref="IChatModel"/> registered so far, whichever backend its factory picks.</summary>
+    public static IServiceCollection TraceModelCalls(this IServiceCollection services)
+    {
+        ServiceDescriptor backend = services.Last(d => d.ServiceType == typeof(IChatModel));
+        services.Remove(backend);
+        services.AddSingleton<IChatModel>(sp =>
+        {
+            ModelOptions options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
+            IChatModel inner = backend.ImplementationInstance as IChatModel
+                ?? (IChatModel)(backend.ImplementationFactory?.Invoke(sp) ?? ActivatorUtilities.CreateInstance(sp, backend.ImplementationType!));
+            return new TracedChatModel(inner, TracedChatModel.GenAI.SystemOf(options.Provider), options.DefaultModel);
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Traces (ours, Durable Task's, HTTP in and out) and the StreamCanvas meter, exported only where a setting
+    /// points: with neither set nothing listens, so the instruments cost nothing.
+    /// </summary>
+    public static IServiceCollection AddStreamCanvasTelemetry(this IServiceCollection services, IConfiguration configuration, bool functionsHost)
+    {
+        TelemetryExporters exporters = TelemetryExporters.From(configuration);
+        if (!exporters.Any)
+        {
+            return services;
+        }
+
+        OpenTelemetryBuilder builder = services.AddOpenTelemetry();
+        builder.WithTracing(tracing =>
+        {
+            tracing.AddSource(StreamCanvasTelemetry.Name, StreamCanvasTelemetry.DurableTaskSource)
+                .AddProcessor<BackgroundCallFilter>()
+                .AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = request =>
+                    !BackgroundCallFilter.IsGrpc(request.Content?.Headers.ContentType?.MediaType));
+            if (!functionsHost)
+            {
+                // Under the Functions host the host itself records the HTTP request and passes its context in.
+                tracing.AddAspNetCoreInstrumentation(aspNet => aspNet.Filter = context => !BackgroundCallFilter.IsGrpc(context.Request.ContentType));
+            }
+        });
+        builder.WithMetrics(metrics => metrics.AddMeter(StreamCanvasTelemetry.Name));
+        if (functionsHost)
+        {
+            // Links the worker's spans to the host's invocation span, so a Functions run is still one trace.
+            builder.UseFunctionsWorkerDefaults();
+        }
+
+        if (exporters.AzureMonitor)
+        {
+            // Reads APPLICATIONINSIGHTS_CONNECTION_STRING itself.
+            builder.UseAzureMonitorExporter();
+        }
+
+        if (exporters.Otlp)
+        {
+            // Reads OTEL_EXPORTER_OTLP_ENDPOINT (and _PROTOCOL, _HEADERS) itself.
+            builder.UseOtlpExporter();
+        }
+
+        return services;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using Microsoft.DurableTask;
+using StreamCanvas.Definitions;
+using StreamCanvas.Telemetry;
+
+namespace StreamCanvas.Orchestration;
+
+/// <summary>
+/// The interpreter's spans and metrics. Everything is derived from the timeline, which replay rebuilds
+/// identically, and recorded only while <see cref="TaskOrchestrationContext.IsReplaying"/> is false, so each
+/// step, gate and run is counted once however often the orchestrator replays.
+/// </summary>
+public sealed class RunTelemetry(TaskOrchestrationContext context, string workflow)
+{
+    public const string ApprovalSpanName = "approval";
+
+    readonly DateTime startedAt = context.CurrentUtcDateTime;
+    int reported;
+
+    public void Started()
+    {
+        if (!context.IsReplaying)
+        {
+            RunMetrics.RunsStarted.Add(1, Tag(TelemetryTags.Workflow, workflow));
+        }
+    }
+
+    /// <summary>Reports the timeline entries added since the last call (a step can add one, or none while it loops back).</summary>
+    public void StepsFinished(IReadOnlyList<StepRecord> timeline)
+    {
+        for (; reported < timeline.Count; reported++)
+        {
+            if (!context.IsReplaying)
+            {
+                Report(timeline[reported]);
+            }
+        }
+    }
+
+    /// <summary>Counted as the gate moves up its chain, so a dashboard sees an escalation before anyone decides.</summary>
+    public void Escalated(string gate, string level)
+    {
+        if (!context.IsReplaying)
+        {
+            RunMetrics.Escalations.Add(1, Tag(TelemetryTags.Workflow, workflow), Tag(TelemetryTags.Gate, gate), Tag(TelemetryTags.Level, level));
+        }
+    }
+
+    public void Completed(string outcome)
+    {
+        if (context.IsReplaying)
+        {
+            return;
+        }
+
+        RunMetrics.RunsCompleted.Add(1, Tag(TelemetryTags.Workflow, workflow), Tag(TelemetryTags.Outcome, outcome));
+        RunMetrics.RunDuration.Record(Elapsed(), Tag(TelemetryTags.Workflow, workflow), Tag(TelemetryTags.Outcome, outcome));
+        if (outcome == RunOutcomes.FailedCriteria)
+        {
+            RunMetrics.Failures.Add(1, Tag(TelemetryTags.Workflow, workflow), Tag(TelemetryTags.Step, "definitionOfDone"), Tag(TelemetryTags.ReasonClass, FailureClasses.CriteriaNotMet));
+        }
+    }
+
+    public void Failed(WorkflowFailedException failure)
+    {
+        if (context.IsReplaying)
+        {
+            return;
+        }
+
+        string reasonClass = FailureClasses.Of(failure.Reason);
+        RunMetrics.RunsFailed.Add(1, Tag(TelemetryTags.Workflow, workflow), Tag(TelemetryTags.Step, failure.StepId), Tag(TelemetryTags.ReasonClass, reasonClass));
+        RunMetrics.RunDuration.Record(Elapsed(), Tag(TelemetryTags.Workflow, workflow), Tag(TelemetryTags.Outcome, RunStates.Failed));
+    }
+
+    void Report(StepRecord step)
+    {
+        var workflowTag = Tag(TelemetryTags.Workflow, workflow);
+        var stepTag = Tag(TelemetryTags.Step, step.StepId);
+        if (step.DurationMilliseconds is double milliseconds)
+        {
+            RunMetrics.StepDuration.Record(milliseconds / 1000, workflowTag, stepTag, Tag(TelemetryTags.StepKind, step.Kind), Tag(TelemetryTags.Status, step.Status));
+        }
+
+        if (step.Status == StepStatuses.Failed)
+        {
+            string reason = step.Error?.Reason ?? (step.Approval is not null ? FailureReasons.ApprovalRejected : FailureClasses.Other);
+            RunMetrics.Failures.Add(1, workflowTag, stepTag, Tag(TelemetryTags.ReasonClass, FailureClasses.Of(reason)), Tag(TelemetryTags.Reason, reason));
+        }
+
+        if (step.Approval is { } approval)
+        {
+            ReportApproval(step, approval);
+        }
+    }
+
+    /// <summary>The wait is one span from opened to decided, emitted once the decision is known, with the recorded times.</summary>
+    void ReportApproval(StepRecord step, ApprovalRecord approval)
+    {
+        var workflowTag = Tag(TelemetryTags.Workflow, workflow);
+        var gateTag = Tag(TelemetryTags.Gate, step.StepId);
+        var levelTag = Tag(TelemetryTags.Level, approval.Level);
+        var outcomeTag = Tag(TelemetryTags.Outcome, approval.Decision);
+        RunMetrics.ApprovalLatency.Record(approval.LatencySeconds, workflowTag, gateTag, levelTag, outcomeTag);
+
+        using Activity? span = StreamCanvasTelemetry.Source.StartActivity(
+            ApprovalSpanName, ActivityKind.Internal, parentContext: default,
+            tags: [workflowTag, gateTag, levelTag, outcomeTag, Tag(TelemetryTags.InstanceId, context.InstanceId), Tag(TelemetryTags.GateId, approval.GateId)],
+            startTime: new DateTimeOffset(DateTime.SpecifyKind(approval.OpenedAt, DateTimeKind.Utc)));
+        span?.SetEndTime(DateTime.SpecifyKind(approval.DecidedAt, DateTimeKind.Utc));
+        if (step.Status == StepStatuses.Failed)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, approval.Decision);
+        }
+    }
+
+    double Elapsed() => (context.CurrentUtcDateTime - startedAt).TotalSeconds;
+
+    static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
+}

@@ -1,0 +1,56 @@
+using DurableTask.AzureStorage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using StreamCanvas.Hosting;
+using StreamCanvas.Storage;
+
+namespace StreamCanvas.Standalone;
+
+/// <summary>
+/// Durable Task's Azure Storage provider, configured from the same settings the Functions host reads
+/// (AzureWebJobsStorage, TaskHubName), so both hosts can share one task hub.
+/// </summary>
+public static class DurableTaskStorage
+{
+    public const string TaskHubSetting = AppSettingNames.TaskHub;
+    public const string DefaultTaskHub = "StreamCanvas";
+
+    public static AzureStorageOrchestrationService Create(IConfiguration configuration, ILoggerFactory loggerFactory)
+    {
+        IConfigurationSection durable = configuration.GetSection(AppSettingNames.Local.DurableTaskSection);
+        var settings = new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = configuration[TaskHubSetting] is { Length: > 0 } hub ? hub : DefaultTaskHub,
+
+            // Partition leases are owned per worker id. The default (machine name) would make two hosts on one
+            // machine look like one owner; the port keeps them apart and stays the same across a restart.
+            WorkerId = durable["WorkerId"] is { Length: > 0 } worker ? worker : $"{Environment.MachineName}-{configuration[$"{AppSettingNames.Local.StandaloneSection}:Port"] ?? "7071"}",
+            StorageAccountClientProvider = ClientProvider(configuration),
+
+            // The provider backs off polling up to 30 s when idle; locally that makes events feel stuck.
+            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(durable.GetValue("MaxQueuePollingIntervalMilliseconds", 1000)),
+            PartitionCount = durable.GetValue("PartitionCount", 4),
+            // A host that dies holds its messages and leases until these run out; the defaults suit Azure.
+            WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(durable.GetValue("WorkItemVisibilityTimeoutSeconds", 300)),
+            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(durable.GetValue("ControlVisibilityTimeoutSeconds", 300)),
+            LeaseInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseIntervalSeconds", 30)),
+            LeaseRenewInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseRenewIntervalSeconds", 10)),
+            LeaseAcquireInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseAcquireIntervalSeconds", 10)),
+            MaxConcurrentTaskActivityWorkItems = durable.GetValue("MaxConcurrentActivities", 10),
+            MaxConcurrentTaskOrchestrationWorkItems = durable.GetValue("MaxConcurrentOrchestrations", 10),
+            LoggerFactory = loggerFactory,
+        };
+        return new AzureStorageOrchestrationService(settings);
+    }
+
+    /// <summary>A connection string, or an identity-based connection (AzureWebJobsStorage__accountName) as in Azure.</summary>
+    static StorageAccountClientProvider ClientProvider(IConfiguration configuration)
+    {
+        if (configuration[$"{StorageClients.ConnectionSetting}:accountName"] is { Length: > 0 } account)
+        {
+            return new StorageAccountClientProvider(account, StorageClients.Credential(configuration));
+        }
+
+        return new StorageAccountClientProvider(StorageClients.ConnectionString(configuration));
+    }
+}

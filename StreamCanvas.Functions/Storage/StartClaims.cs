@@ -1,0 +1,58 @@
+using Azure;
+using Azure.Data.Tables;
+using StreamCanvas.Definitions;
+
+namespace StreamCanvas.Storage;
+
+/// <summary>
+/// Who may schedule a run with a given id. The Azure Storage provider's duplicate check and its write of the start
+/// are not one atomic step, so two starts of one id in flight together (a retried request while storage is slow,
+/// a queue message delivered twice) could both pass it. Adding a row first is atomic: one start wins the claim and
+/// schedules; the others wait for its run to appear.
+/// </summary>
+public interface IStartClaims
+{
+    /// <summary>True when this caller may schedule the run: it claimed the id, or took over a claim left too long without a run.</summary>
+    Task<bool> TryClaimAsync(string instanceId, TimeSpan staleAfter, CancellationToken cancellationToken);
+}
+
+/// <summary>Claims as rows of a table on the task hub's storage account, shared by every host.</summary>
+public sealed class TableStartClaims(TableClient table, TimeProvider clock) : IStartClaims
+{
+    public const string TableName = "RunStarts";
+    readonly Lazy<Task> created = new(() => table.CreateIfNotExistsAsync());
+
+    public async Task<bool> TryClaimAsync(string instanceId, TimeSpan staleAfter, CancellationToken cancellationToken)
+    {
+        await created.Value;
+        string workflow = RunIds.WorkflowOf(instanceId);
+        string key = Uri.EscapeDataString(instanceId);
+        try
+        {
+            await table.AddEntityAsync(new TableEntity(workflow, key) { ["ClaimedAt"] = clock.GetUtcNow() }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+        }
+
+        // Claimed before: take it over only if the claimant left it long enough ago to have failed, and only one
+        // taker wins (the update is conditional on the row's ETag).
+        TableEntity claim = (await table.GetEntityAsync<TableEntity>(workflow, key, cancellationToken: cancellationToken)).Value;
+        if (clock.GetUtcNow() - (claim.GetDateTimeOffset("ClaimedAt") ?? DateTimeOffset.MinValue) < staleAfter)
+        {
+            return false;
+        }
+
+        try
+        {
+            claim["ClaimedAt"] = clock.GetUtcNow();
+            await table.UpdateEntityAsync(claim, claim.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return false;
+        }
+    }
+}
