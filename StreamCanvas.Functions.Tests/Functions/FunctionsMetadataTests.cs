@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.Json.Nodes;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
@@ -6,10 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using StreamCanvas.Tests.Support;
-using StreamCanvas.Activities;
-using StreamCanvas.Activities.Notices;
 using StreamCanvas.Hosting;
-using StreamCanvas.Orchestration;
+using StreamCanvas.Functions;
 using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Tests.Functions;
@@ -32,11 +32,39 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Metadata_DurableFunctions_HaveTheirTriggers()
     {
-        Assert.Equal("orchestrationTrigger", Trigger(Function(nameof(WorkflowOrchestrator)))["type"]!.GetValue<string>());
-        foreach (string activity in new[] { nameof(LlmStepActivity), nameof(ToolStepActivity), nameof(NotifyApproversActivity), nameof(StoreApprovalSnapshotActivity) })
+        foreach (Type orchestrator in DurableTasks.Orchestrators)
         {
-            Assert.Equal("activityTrigger", Trigger(Function(activity))["type"]!.GetValue<string>());
+            Assert.Equal("orchestrationTrigger", Trigger(Function(orchestrator.Name))["type"]!.GetValue<string>());
         }
+
+        foreach (DurableActivity activity in DurableTasks.Activities)
+        {
+            Assert.Equal("activityTrigger", Trigger(Function(activity.Name))["type"]!.GetValue<string>());
+        }
+    }
+
+    /// <summary>The triggers are generated from attributes, so they are checked against the one list every other host registers from.</summary>
+    [Fact]
+    public void DurableFunctions_DeclareExactlyTheDurableTaskList()
+    {
+        var declared = typeof(WorkflowDurableFunctions).GetMethods()
+            .Select(m => (Function: m.GetCustomAttribute<FunctionAttribute>()?.Name, Parameters: m.GetParameters(), Returns: m.ReturnType))
+            .Where(m => m.Function is not null)
+            .ToList();
+
+        var activities = declared
+            .Select(m => (m.Function, Input: m.Parameters.SingleOrDefault(p => p.GetCustomAttribute<ActivityTriggerAttribute>() is not null)?.ParameterType, m.Returns))
+            .Where(m => m.Input is not null)
+            .Select(m => $"{m.Function}({m.Input!.Name}) -> {m.Returns.GenericTypeArguments.Single().Name}")
+            .Order();
+        var orchestrators = declared
+            .Where(m => m.Parameters.Any(p => p.GetCustomAttribute<OrchestrationTriggerAttribute>() is not null))
+            .Select(m => m.Function!)
+            .Order();
+
+        Assert.Equal(DurableTasks.Activities.Select(a => $"{a.Name}({a.Input.Name}) -> {a.Output.Name}").Order(), activities);
+        Assert.Equal(DurableTasks.Orchestrators.Select(o => o.Name).Order(), orchestrators);
+        Assert.Equal(declared.Count, DurableTasks.Activities.Count + DurableTasks.Orchestrators.Count);
     }
 
     [Theory]

@@ -4,6 +4,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Notices;
+using StreamCanvas.Hosting;
 using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Tests.Support;
@@ -61,32 +62,33 @@ public sealed class InterpreterHost : IAsyncDisposable
     static async Task<InterpreterHost> StartOnAsync(int port)
     {
         InterpreterHost? self = null;
-        DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(tasks =>
-        {
-            tasks.AddOrchestrator<WorkflowOrchestrator>();
-            tasks.AddActivityFunc<LlmStepRequest, StepOutcome>(nameof(LlmStepActivity), (_, request) =>
-            {
-                self!.LlmCalls.Enqueue(request);
-                return self.Llm(request);
-            });
-            tasks.AddActivityFunc<ToolStepRequest, StepOutcome>(nameof(ToolStepActivity), (_, request) =>
-            {
-                self!.ToolCalls.Enqueue(request);
-                return self.Tool(request);
-            });
-            tasks.AddActivityFunc<ApprovalNotice, bool>(nameof(NotifyApproversActivity), (_, notice) =>
-            {
-                self!.Notices.Enqueue(notice);
-                return self.Notify(notice);
-            });
-            tasks.AddActivityFunc<SnapshotToStore, bool>(nameof(StoreApprovalSnapshotActivity), (_, stored) =>
-            {
-                self!.StoredSnapshots[(stored.InstanceId, stored.GateId)] = stored.Snapshot;
-                return self.StoreSnapshot(stored);
-            });
-        }, new DurableTaskTestHostOptions { Port = port });
+        DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
+            tasks => tasks.AddStreamCanvasTasks(activity => activity.RunBy(input => Task.FromResult(self!.Script(activity.Name, input)))),
+            new DurableTaskTestHostOptions { Port = port });
         self = new InterpreterHost(host);
         return self;
+    }
+
+    /// <summary>Every activity of the app's one list is scripted here; a new one fails loudly until it is.</summary>
+    object? Script(string activity, object input)
+    {
+        switch (input)
+        {
+            case LlmStepRequest request when activity == nameof(LlmStepActivity):
+                LlmCalls.Enqueue(request);
+                return Llm(request);
+            case ToolStepRequest request when activity == nameof(ToolStepActivity):
+                ToolCalls.Enqueue(request);
+                return Tool(request);
+            case ApprovalNotice notice when activity == nameof(NotifyApproversActivity):
+                Notices.Enqueue(notice);
+                return Notify(notice);
+            case SnapshotToStore stored when activity == nameof(StoreApprovalSnapshotActivity):
+                StoredSnapshots[(stored.InstanceId, stored.GateId)] = stored.Snapshot;
+                return StoreSnapshot(stored);
+            default:
+                throw new InvalidOperationException($"InterpreterHost has no script for activity {activity}");
+        }
     }
 
     public Task<string> StartAsync(WorkflowRunRequest request) =>

@@ -13,6 +13,7 @@ namespace StreamCanvas.Activities;
 /// parses the output and validates it (schema, rubric) so a bad answer comes back with feedback to fix.
 /// </summary>
 public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledger, TimeProvider clock, ILogger<LlmStepActivity> logger)
+    : IDurableActivity<LlmStepRequest, StepOutcome>
 {
     public async Task<StepOutcome> RunAsync(LlmStepRequest request, CancellationToken cancellationToken)
     {

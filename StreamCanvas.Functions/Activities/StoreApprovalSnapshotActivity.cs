@@ -7,7 +7,7 @@ namespace StreamCanvas.Activities;
 public sealed record SnapshotToStore(string InstanceId, string GateId, JsonObject Snapshot);
 
 /// <summary>Stores a large approval snapshot beside the run, so approvers see all of it and the status stays small.</summary>
-public sealed class StoreApprovalSnapshotActivity(ApprovalSnapshotStore store)
+public sealed class StoreApprovalSnapshotActivity(ApprovalSnapshotStore store) : IDurableActivity<SnapshotToStore, bool>
 {
     public async Task<bool> RunAsync(SnapshotToStore request, CancellationToken cancellationToken)
     {

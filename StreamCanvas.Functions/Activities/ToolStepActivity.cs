@@ -17,6 +17,7 @@ namespace StreamCanvas.Activities;
 /// transient failures for safe methods, per-attempt timeout, circuit breaker per host).
 /// </summary>
 public sealed partial class ToolStepActivity(IHttpClientFactory httpClientFactory, IOptions<ToolOptions> options, ILogger<ToolStepActivity> logger)
+    : IDurableActivity<ToolStepRequest, StepOutcome>
 {
     public async Task<StepOutcome> RunAsync(ToolStepRequest request, CancellationToken cancellationToken)
     {

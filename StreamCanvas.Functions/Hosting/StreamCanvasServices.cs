@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
-using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
@@ -61,10 +60,7 @@ public static class StreamCanvasServices
         services.AddSingleton<ApprovalsHandler>();
         services.AddHttpClient(NotifyApproversActivity.HttpClientName).AddStandardResilienceHandler();
 
-        services.AddTransient<LlmStepActivity>();
-        services.AddTransient<ToolStepActivity>();
-        services.AddTransient<NotifyApproversActivity>();
-        services.AddTransient<StoreApprovalSnapshotActivity>();
+        services.AddActivityServices();
 
         services.AddSingleton<RunStarter>();
 

@@ -9,12 +9,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using StreamCanvas.Activities;
-using StreamCanvas.Activities.Notices;
 using StreamCanvas.Api;
 using StreamCanvas.Definitions;
 using StreamCanvas.Hosting;
-using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
 
 namespace StreamCanvas.Standalone;
@@ -57,14 +54,7 @@ public static partial class StandaloneHost
         services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc(channel);
-            worker.AddTasks(tasks =>
-            {
-                tasks.AddOrchestrator<WorkflowOrchestrator>();
-                tasks.AddActivity(nameof(LlmStepActivity), sp => new ServiceActivity<LlmStepRequest, StepOutcome>(sp.GetRequiredService<LlmStepActivity>().RunAsync));
-                tasks.AddActivity(nameof(ToolStepActivity), sp => new ServiceActivity<ToolStepRequest, StepOutcome>(sp.GetRequiredService<ToolStepActivity>().RunAsync));
-                tasks.AddActivity(nameof(NotifyApproversActivity), sp => new ServiceActivity<ApprovalNotice, bool>(sp.GetRequiredService<NotifyApproversActivity>().RunAsync));
-                tasks.AddActivity(nameof(StoreApprovalSnapshotActivity), sp => new ServiceActivity<SnapshotToStore, bool>(sp.GetRequiredService<StoreApprovalSnapshotActivity>().RunAsync));
-            });
+            worker.AddTasks(tasks => tasks.AddStreamCanvasTasks());
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
         services.AddHostedService<StartQueueListener>();

@@ -4,6 +4,7 @@ using Microsoft.DurableTask.Testing;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
+using StreamCanvas.Hosting;
 using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Bench;
@@ -19,24 +20,26 @@ public static class InMemoryReference
     {
         LoadedWorkflow workflow = DefinitionLoader.Load("bench-three-step.json", await File.ReadAllTextAsync(Path.Combine(Paths.Workflows, "bench-three-step.json")));
         var model = new OfflineChatModel();
-        await using DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(tasks =>
-        {
-            tasks.AddOrchestrator<WorkflowOrchestrator>();
-            tasks.AddActivityFunc<LlmStepRequest, StepOutcome>(nameof(LlmStepActivity), async (_, request) =>
-            {
-                long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                ChatReply reply = await model.CompleteAsync(new ChatCall(request.System, request.Prompt, request.Model, null, request.MaxTokens, false, null), CancellationToken.None);
-                return new StepOutcome
-                {
-                    Output = new JsonObject { ["text"] = reply.Text },
-                    Model = reply.Model,
-                    Tokens = new TokenUsage(reply.PromptTokens, reply.CompletionTokens),
-                    DurationMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                };
-            });
-        }, new DurableTaskTestHostOptions { LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
+        await using DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
+            tasks => tasks.AddStreamCanvasTasks(activity => activity.RunBy(async input => input is LlmStepRequest request
+                ? await CallModelAsync(model, request)
+                : throw new InvalidOperationException($"the three-step benchmark runs no {activity.Name}"))),
+            new DurableTaskTestHostOptions { LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
 
         return await PassResult.WarmThenMeasureAsync(runs, n => PassAsync(host, workflow, n));
+    }
+
+    static async Task<StepOutcome> CallModelAsync(OfflineChatModel model, LlmStepRequest request)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        ChatReply reply = await model.CompleteAsync(new ChatCall(request.System, request.Prompt, request.Model, null, request.MaxTokens, false, null), CancellationToken.None);
+        return new StepOutcome
+        {
+            Output = new JsonObject { ["text"] = reply.Text },
+            Model = reply.Model,
+            Tokens = new TokenUsage(reply.PromptTokens, reply.CompletionTokens),
+            DurationMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+        };
     }
 
     static async Task<PassResult> PassAsync(DurableTaskTestHost host, LoadedWorkflow workflow, int n)

@@ -12,6 +12,7 @@ namespace StreamCanvas.Activities.Notices;
 /// </summary>
 public sealed partial class NotifyApproversActivity(
     IHttpClientFactory httpClientFactory, ApprovalTokens tokens, IOptions<ApprovalOptions> options, ILogger<NotifyApproversActivity> logger)
+    : IDurableActivity<ApprovalNotice, bool>
 {
     public const string HttpClientName = "approval-notifications";
 
