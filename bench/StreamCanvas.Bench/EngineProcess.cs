@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using StreamCanvas.Tests.Support;
+using StreamCanvas.Testing;
 using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Bench;
@@ -102,12 +102,12 @@ public sealed class EngineProcess : IAsyncDisposable
     }
 }
 
-/// <summary>Where the app's build output and the benchmark's workflows are (the repository paths are the tests' own).</summary>
+/// <summary>Where the app's build output and the benchmark's workflows are (the repository paths come from StreamCanvas.Testing).</summary>
 public static class Paths
 {
-    public static string Root => StreamCanvas.Tests.Support.RepoPaths.Root;
+    public static string Root => RepoPaths.Root;
 
     public static string Workflows => Path.Combine(AppContext.BaseDirectory, "workflows");
 
-    public static string AppOutput => StreamCanvas.Tests.Support.RepoPaths.AppOutput;
+    public static string AppOutput => RepoPaths.AppOutput;
 }

@@ -1,4 +1,4 @@
-using StreamCanvas.Tests.Support;
+using StreamCanvas.Testing;
 using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Bench;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace StreamCanvas.Tests.Support;
+namespace StreamCanvas.Testing;
 
 /// <summary>
 /// A local OpenAI-compatible chat completions endpoint, so tests drive the real Azure.AI.OpenAI / OpenAI client

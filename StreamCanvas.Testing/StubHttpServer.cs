@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace StreamCanvas.Tests.Support;
+namespace StreamCanvas.Testing;
 
 /// <summary>A real HTTP server on a loopback port whose behaviour the test scripts.</summary>
 public sealed class StubHttpServer : IAsyncDisposable

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using StreamCanvas.Standalone;
 
-namespace StreamCanvas.Tests.Support;
+namespace StreamCanvas.Testing;
 
 /// <summary>
 /// The app as `dotnet StreamCanvas.Functions.dll` runs it standalone: a separate process on real Azurite,

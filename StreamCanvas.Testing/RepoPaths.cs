@@ -1,4 +1,4 @@
-namespace StreamCanvas.Tests.Support;
+namespace StreamCanvas.Testing;
 
 public static class RepoPaths
 {

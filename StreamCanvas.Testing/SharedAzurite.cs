@@ -1,6 +1,6 @@
 using StreamCanvas.Standalone;
 
-namespace StreamCanvas.Tests.Support;
+namespace StreamCanvas.Testing;
 
 /// <summary>
 /// One real Azurite for the whole test run, on free ports with its data in a temporary folder. Tests isolate

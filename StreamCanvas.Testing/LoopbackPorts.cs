@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace StreamCanvas.Tests.Support;
+namespace StreamCanvas.Testing;
 
 /// <summary>
 /// For what must know its port before it starts (a separate process, Azurite). Servers in this process bind
