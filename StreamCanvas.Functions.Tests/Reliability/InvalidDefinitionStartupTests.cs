@@ -11,6 +11,7 @@ public sealed class InvalidDefinitionStartupTests
         { """[ { "id": "a", "kind": "llm", "prompt": "p", "next": "b" }, { "id": "b", "kind": "llm", "prompt": "q", "next": "a" } ]""", "/steps/", "cycle: a -> b -> a" },
         { """[ { "id": "a", "kind": "llm", "prompt": "p", "next": "nowhere" } ]""", "/steps/0/next", "unknown step 'nowhere'" },
         { """[ { "id": "a", "kind": "llm", "prompt": "open {{input.topic" } ]""", "/steps/0/prompt", "unbalanced" },
+        { """[ { "id": "a", "kind": "llm", "prompt": "{{steps.ghost.output}}" } ]""", "/steps/0/prompt", "unknown step 'ghost'" },
     };
 
     [Theory]

@@ -23,13 +23,6 @@ public static partial class StatePath
 
     public static bool IsWellFormed(string path) => Syntax().IsMatch(path);
 
-    /// <summary>The step id a steps.* path refers to, or null for input paths.</summary>
-    public static string? ReferencedStep(string path)
-    {
-        string[] parts = path.Split('.', 3);
-        return parts.Length >= 2 && parts[0] == StepsRoot ? parts[1].Split('[')[0] : null;
-    }
-
     /// <summary>Checks the root and, for steps paths, the field; returns an error message or null.</summary>
     public static string? Describe(string path, IReadOnlySet<string> stepIds)
     {
