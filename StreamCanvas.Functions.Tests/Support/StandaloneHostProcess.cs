@@ -212,7 +212,7 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
     /// <summary>Polls the run's status URL until it is no longer running.</summary>
     public async Task<JsonObject> WaitForRunAsync(string instanceId, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(3));
         JsonObject? last = null;
         while (DateTime.UtcNow < deadline)
         {
