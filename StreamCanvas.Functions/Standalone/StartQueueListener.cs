@@ -47,8 +47,10 @@ public sealed partial class StartQueueListener(
                 batch = (await queue.ReceiveMessagesAsync(Math.Clamp(settings.BatchSize, 1, 32),
                     TimeSpan.FromSeconds(settings.VisibilityTimeoutSeconds), stoppingToken)).Value;
             }
-            catch (RequestFailedException ex)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Any failure (storage down, a socket reset, a client bug) is logged and the loop goes on polling:
+                // a listener that ends would stop queue starts until the engine is restarted.
                 LogReceiveFailed(ex, queue.Name);
                 batch = [];
             }
