@@ -66,6 +66,11 @@ public sealed class RouteFuzzTests
 /// <summary>Random requests for a route template: the values that break handlers in practice, chosen by a seeded <see cref="Random"/>.</summary>
 sealed class RequestFuzzer(Random random)
 {
+    /// <summary>Nodes one generated body may hold, so deep shapes stay narrow (bodies of a few KB, not exponential).</summary>
+    const int NodeBudget = 400;
+
+    int budget;
+
     static readonly string[] Ids =
     [
         "document-summary", "document-summary:abc", "content-publishing:00000000000000000000000000000000", "x", "%",
@@ -131,13 +136,19 @@ sealed class RequestFuzzer(Random random)
         1 => [0xFF, 0xFE, 0x00, 0x7B],
         2 => Encoding.UTF8.GetBytes(new string('[', 70) + new string(']', 70)),
         3 => Encoding.UTF8.GetBytes("{\"big\":\"" + new string('x', 1024 * 1024 + 10) + "\"}"),
-        _ => Encoding.UTF8.GetBytes(Json(random.Next(0, 45))?.ToJsonString() ?? "null"),
+        _ => Encoding.UTF8.GetBytes(NewJson(random.Next(0, 45))?.ToJsonString() ?? "null"),
     };
+
+    JsonNode? NewJson(int depth)
+    {
+        budget = NodeBudget;
+        return Json(depth);
+    }
 
     /// <summary>A random JSON value nesting up to <paramref name="depth"/> levels: objects with the field names handlers look for, arrays, odd scalars.</summary>
     JsonNode? Json(int depth)
     {
-        if (depth <= 0)
+        if (depth <= 0 || --budget <= 0)
         {
             return random.Next(9) switch
             {
