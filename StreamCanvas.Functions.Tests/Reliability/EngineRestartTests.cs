@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using StreamCanvas.Api;
 using StreamCanvas.Standalone;
 using StreamCanvas.Tests.Support;
 
@@ -88,5 +89,40 @@ public sealed class EngineRestartTests
             AzuriteRecord.Read(folder)?.FindRunning()?.Kill(entireProcessTree: true);
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         }
+    }
+
+    [Fact]
+    public async Task EngineKilledAfterAPostReachedTheCms_CallMadeAgain_TheCmsPublishesOneArticle()
+    {
+        var cms = new SampleCms();
+        var firstCall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var keys = new ConcurrentQueue<string?>();
+        await using var server = await StubHttpServer.StartAsync(async context =>
+        {
+            keys.Enqueue(context.Request.Headers["Idempotency-Key"]);
+            IResult published = await cms.PublishAsync(context.Request, context.RequestAborted);
+            if (firstCall.TrySetResult())
+            {
+                // The article exists, but the engine dies before it hears so (and before it checkpoints the step).
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+                return;
+            }
+
+            await published.ExecuteAsync(context);
+        });
+        await using var host = await StandaloneHostProcess.StartAsync(
+            new Dictionary<string, string> { ["Tools__Connections__cms__BaseUrl"] = server.BaseUrl },
+            workflowsPath: Path.Combine(AppContext.BaseDirectory, "TestWorkflows"));
+
+        string id = (await host.StartRunAsync("publish-once", new { title = "Exactly once" }))["instanceId"]!.GetValue<string>();
+        await firstCall.Task.WaitAsync(TimeSpan.FromMinutes(3));
+        await host.RestartAsync();
+        JsonObject run = await host.WaitForRunAsync(id, TimeSpan.FromMinutes(5));
+
+        Assert.True(run["outcome"]?.GetValue<string>() == "succeeded", run.ToJsonString());
+        Assert.True(keys.Count >= 2, $"the call was made {keys.Count} time(s)");
+        Assert.Single(keys.Distinct());
+        Assert.NotNull(keys.First());
+        Assert.Equal(1, cms.Published);
     }
 }

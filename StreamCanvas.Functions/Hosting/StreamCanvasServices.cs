@@ -67,6 +67,7 @@ public static class StreamCanvasServices
         services.AddTransient<StoreApprovalSnapshotActivity>();
 
         services.AddSingleton<RunStarter>();
+        services.AddSingleton<SampleCms>();
 
         services.AddSingleton<IStartClaims>(sp => new TableStartClaims(StorageClients.Tables(configuration).GetTableClient(TableStartClaims.TableName), sp.GetRequiredService<TimeProvider>()));
         services.Configure<StartQueueOptions>(configuration.GetSection(StartQueueOptions.Section));
