@@ -58,6 +58,55 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The app as `dotnet run` starts it: the engine starts and owns its Azurite (data, log and pid file in
+    /// <paramref name="dataFolder"/>, on the given ports rather than the defaults other processes may use), and
+    /// runs with the Durable timings' defaults rather than the shortened ones other tests use.
+    /// </summary>
+    public static async Task<StandaloneHostProcess> StartOnOwnAzuriteAsync(string dataFolder, IDictionary<string, string>? extra = null, string? workflowsPath = null)
+    {
+        var ownStorage = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+            ["Standalone__StartAzurite"] = "true",
+            ["Standalone__AzuriteLocation"] = dataFolder,
+            ["Standalone__AzuriteBlobPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Standalone__AzuriteQueuePort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Standalone__AzuriteTablePort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        int port = LoopbackPorts.Free();
+        Dictionary<string, string> settings = SettingsFor(await SharedAzurite.GetAsync(), SharedAzurite.NewTaskHub(), port, extra, workflowsPath);
+        foreach (string key in settings.Keys.Where(k => k.StartsWith("DurableTask__", StringComparison.Ordinal)).ToList())
+        {
+            settings.Remove(key);
+        }
+
+        foreach ((string key, string value) in ownStorage)
+        {
+            settings[key] = value;
+        }
+
+        var host = new StandaloneHostProcess(settings, port);
+        await host.StartProcessAsync();
+        return host;
+    }
+
+    /// <summary>Whether the engine process has ended (it must not, whatever storage does).</summary>
+    public bool HasExited => process?.HasExited ?? true;
+
+    /// <summary>SIGKILL to the engine alone: what it started (its Azurite) keeps running, as after a crash.</summary>
+    public void KillEngine()
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: false);
+            process.WaitForExit(10_000);
+        }
+    }
+
+    /// <summary>Starts the engine again on the same settings, after <see cref="KillEngine"/>.</summary>
+    public Task StartAgainAsync() => StartProcessAsync();
+
     static Dictionary<string, string> SettingsFor(Azurite azurite, string taskHub, int port, IDictionary<string, string>? extra, string? workflowsPath)
     {
         var settings = new Dictionary<string, string>
@@ -212,7 +261,7 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
     /// <summary>Polls the run's status URL until it is no longer running.</summary>
     public async Task<JsonObject> WaitForRunAsync(string instanceId, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(3));
         JsonObject? last = null;
         while (DateTime.UtcNow < deadline)
         {

@@ -240,6 +240,62 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         Assert.Single(stub.Requests);
     }
 
+    [Fact]
+    public async Task RunAsync_GraderRateLimited_IsClassifiedLikeTheMainCallWithItsWaitAndTheFirstCallsTokens()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        ledger = new TableTokenLedger(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString));
+        string workflow = "grader-" + Guid.NewGuid().ToString("N")[..8];
+        stub.Enqueue(
+            OpenAIStub.Reply.Completion("{ \"claim\": \"x\" }", 10, 5),
+            OpenAIStub.Reply.Error(429, "slow down", new Dictionary<string, string> { ["retry-after"] = "12" }));
+        LlmStepRequest request = Request(output: "json") with
+        {
+            Step = new StepIdentity("run-1", workflow, "draft", 1),
+            DailyTokenBudget = 100_000,
+            Rubric = new StreamCanvas.Definitions.Rubric { Prompt = "Is every claim sourced?" },
+        };
+
+        StepOutcome outcome = await Activity(maxRetries: 0).RunAsync(request, CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ModelRateLimited, outcome.Error!.Reason);
+        Assert.True(outcome.Error.Retryable);
+        Assert.Equal(12, outcome.Error.RetryAfterSeconds);
+        Assert.Equal(new TokenUsage(10, 5), outcome.Tokens);
+        Assert.Equal(15, await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RunAsync_AttemptCrashesWithAnUnexpectedError_ReservationIsGivenBack()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        ledger = new TableTokenLedger(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString));
+        string workflow = "crash-" + Guid.NewGuid().ToString("N")[..8];
+        var model = new Mock<IChatModel>();
+        model.Setup(m => m.CompleteAsync(It.IsAny<ChatCall>(), It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("bug"));
+        var activity = new LlmStepActivity(model.Object, ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => activity.RunAsync(
+            Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyTokenBudget = 100_000 }, CancellationToken.None));
+
+        Assert.Equal(0, await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RunAsync_ReplyWithoutUsage_CountsAnEstimateMarkedAsEstimated()
+    {
+        OpenAIStub.Reply reply = OpenAIStub.Reply.Completion("a reply of some forty characters, more or less");
+        reply.Body.Remove("usage");
+        stub.Enqueue(reply);
+
+        StepOutcome outcome = await Activity().RunAsync(Request(), CancellationToken.None);
+
+        Assert.True(outcome.Succeeded);
+        Assert.True(outcome.Tokens!.Estimated);
+        Assert.Equal(TokenEstimate.ForText("Be brief") + TokenEstimate.ForText("Write a haiku"), outcome.Tokens.Prompt);
+        Assert.Equal(TokenEstimate.ForText("a reply of some forty characters, more or less"), outcome.Tokens.Completion);
+    }
+
     [Theory]
     [InlineData("1s", 1)]
     [InlineData("6m0s", 360)]

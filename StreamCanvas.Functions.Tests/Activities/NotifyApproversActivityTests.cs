@@ -44,7 +44,7 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
         var snapshot = new JsonObject { ["input.title"] = "Durable timers", ["steps.draft.output.text"] = "A short draft." };
 
         Assert.True(await activity.RunAsync(Notice(snapshot), CancellationToken.None));
-        (JsonObject message, _) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        (JsonObject message, _) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(120));
 
         Assert.Equal("A short draft.", message["snapshot"]!["steps.draft.output.text"]!.GetValue<string>());
         Assert.False(message["snapshotOmitted"]!.GetValue<bool>());
@@ -58,7 +58,7 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
         var snapshot = new JsonObject { ["input.title"] = "Durable timers", ["steps.draft.output.text"] = new string('w', 60_000) };
 
         Assert.True(await activity.RunAsync(Notice(snapshot), CancellationToken.None));
-        (JsonObject message, long bytes) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        (JsonObject message, long bytes) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(120));
 
         Assert.InRange(bytes, 1, 28 * 1024);
         Assert.True(message["snapshotOmitted"]!.GetValue<bool>());

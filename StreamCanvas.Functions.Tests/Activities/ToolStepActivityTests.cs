@@ -24,7 +24,7 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await server.DisposeAsync();
 
-    ToolStepActivity Activity()
+    ToolStepActivity Activity(int maxResponseBytes = 1024 * 1024)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -33,6 +33,7 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
             ["Tools:AttemptTimeoutSeconds"] = "2",
             ["Tools:DefaultTimeoutSeconds"] = "20", // the pipeline backs off about 2 s, then 4 s, with jitter
             ["Workflows:Path"] = RepoPaths.Workflows,
+            ["Tools:MaxResponseBytes"] = maxResponseBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
         var services = new ServiceCollection().AddLogging().AddStreamCanvas(configuration);
         return services.BuildServiceProvider().GetRequiredService<ToolStepActivity>();
@@ -40,6 +41,83 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
 
     static ToolStepRequest Request(string path = "/customers/42", string method = "GET", JsonNode? body = null, IReadOnlyList<int>? expect = null, int? timeout = null) =>
         new(new StepIdentity("run-1", "wf", "lookup", 1), "crm", method, path, body, expect ?? [], timeout);
+
+    [Fact]
+    public async Task RunAsync_UnsafeMethod_CarriesAnIdempotencyKeyTheSameForEveryAttemptOfTheStep()
+    {
+        var keys = new List<string?>();
+        respond = context =>
+        {
+            lock (keys) { keys.Add(context.Request.Headers["Idempotency-Key"]); }
+            return context.Response.WriteAsJsonAsync(new { ok = true });
+        };
+        ToolStepActivity activity = Activity();
+        ToolStepRequest post = Request("/articles", "POST", new JsonObject { ["title"] = "t" });
+
+        await activity.RunAsync(post, CancellationToken.None);
+        await activity.RunAsync(post with { Step = post.Step with { Attempt = 3 } }, CancellationToken.None);
+        await activity.RunAsync(post with { Step = post.Step with { StepId = "other" } }, CancellationToken.None);
+        await activity.RunAsync(post with { Step = post.Step with { InstanceId = "run-2" } }, CancellationToken.None);
+        await activity.RunAsync(Request(), CancellationToken.None);
+
+        Assert.NotNull(keys[0]);
+        Assert.Equal(keys[0], keys[1]);
+        Assert.Equal(3, keys.Take(4).Distinct().Count());
+        Assert.Null(keys[4]);
+    }
+
+    [Fact]
+    public async Task RunAsync_RateLimitedWithRetryAfter_FailureCarriesTheWait()
+    {
+        respond = context =>
+        {
+            context.Response.StatusCode = 429;
+            context.Response.Headers.RetryAfter = "7";
+            return Task.CompletedTask;
+        };
+
+        StepOutcome outcome = await Activity().RunAsync(Request("/articles", "POST", new JsonObject { ["title"] = "t" }), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ToolError, outcome.Error!.Reason);
+        Assert.True(outcome.Error.Retryable);
+        Assert.Equal(7, outcome.Error.RetryAfterSeconds);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RunAsync_ResponseOverTheLimit_FailsAsTooLargeInsteadOfCuttingIt(bool declaresLength)
+    {
+        respond = async context =>
+        {
+            byte[] body = System.Text.Encoding.UTF8.GetBytes("{\"text\":\"" + new string('x', 2000) + "\"}");
+            if (declaresLength)
+            {
+                context.Response.ContentLength = body.Length;
+            }
+
+            await context.Response.Body.WriteAsync(body);
+        };
+
+        StepOutcome outcome = await Activity(maxResponseBytes: 1000).RunAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ToolResponseTooLarge, outcome.Error!.Reason);
+        Assert.False(outcome.Error.Retryable);
+        Assert.Contains("Tools:MaxResponseBytes", outcome.Error.Message, StringComparison.Ordinal);
+        Assert.Null(outcome.Output);
+    }
+
+    [Fact]
+    public async Task RunAsync_ResponseExactlyAtTheLimit_IsReadWhole()
+    {
+        string text = new string('x', 1000 - 11);
+        respond = context => context.Response.WriteAsync("{\"text\":\"" + text + "\"}");
+
+        StepOutcome outcome = await Activity(maxResponseBytes: 1000).RunAsync(Request(), CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.Error?.Message);
+        Assert.Equal(text, outcome.Output!["text"]!.GetValue<string>());
+    }
 
     [Fact]
     public async Task RunAsync_Success_ReturnsJsonBodyAndStatusWithConnectionHeaders()

@@ -43,7 +43,7 @@ public sealed class OperatorHost : IAsyncLifetime
 
     public async Task<JsonObject> WaitForAsync(string id, Func<JsonObject, bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         JsonObject? run = null;
         while (DateTime.UtcNow < deadline)
         {

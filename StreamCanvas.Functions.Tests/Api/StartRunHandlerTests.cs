@@ -54,6 +54,22 @@ public sealed class StartRunHandlerTests
             It.IsAny<CancellationToken>()), Times.Once);
     }
 
+    [Theory]
+    [InlineData(63)]
+    [InlineData(InputLimits.MaxDepth)]
+    public async Task HandleAsync_InputNestedPastTheLimit_Returns400NamingTheLimit(int arrays)
+    {
+        string body = $$"""{ "title": "t", "text": "{{new string('x', 60)}}", "x": {{new string('[', arrays)}}{{new string(']', arrays)}} }""";
+
+        var (status, _, problem) = await PostAsync("document-summary", body);
+
+        Assert.Equal(400, status);
+        JsonNode error = Assert.Single(problem!["errors"]!.AsArray())!;
+        Assert.Equal("/", error["field"]!.GetValue<string>());
+        Assert.Contains($"MaxDepth {InputLimits.MaxDepth}", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
     [Fact]
     public async Task HandleAsync_UnknownWorkflow_Returns404()
     {

@@ -26,7 +26,7 @@ public sealed class ApprovalWebhookTests
 
         JsonObject started = await host.StartRunAsync("approval-gate", new { title = "Durable timers" });
         string id = started["instanceId"]!.GetValue<string>();
-        JsonObject notice = await notices.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(90));
+        JsonObject notice = await notices.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(3));
         JsonObject pending = await PendingGateAsync(host, id);
 
         Assert.Equal("opened", notice["kind"]!.GetValue<string>());
@@ -123,7 +123,7 @@ public sealed class ApprovalWebhookTests
 
     static async Task<JsonObject> PendingGateAsync(StandaloneHostProcess host, string instanceId)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         while (DateTime.UtcNow < deadline)
         {
             using HttpResponseMessage response = await host.Http.GetAsync("api/approvals?status=pending");

@@ -19,7 +19,7 @@ public sealed class DashboardPageTests
         string id = started["instanceId"]!.GetValue<string>();
         await using HeadlessChromium chromium = await HeadlessChromium.LaunchAsync();
         IPage page = await chromium.Browser.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
+        page.SetDefaultTimeout(120_000);
 
         await page.GotoAsync($"http://127.0.0.1:{host.Port}/api/dashboard");
 

@@ -48,6 +48,8 @@ public sealed class DefinitionLoaderTests
         { """[ { "id": "a", "kind": "tool", "connection": "c", "path": "no-slash" } ]""", "/steps/0/path", "" },
         { """[ { "id": "a", "kind": "condition", "branches": [ { "when": { "path": "input.topic" }, "goto": "end" } ], "else": "end" } ]""", "/steps/0/branches/0/when", "needs a test" },
         { """[ { "id": "a", "kind": "condition", "branches": [ { "when": { "path": "input.topic", "matches": "([" }, "goto": "end" } ], "else": "end" } ]""", "/steps/0/branches/0/when/matches", "regular expression" },
+        { """[ { "id": "a", "kind": "condition", "branches": [ { "when": { "path": "input.topic", "matches": "(a)\\1" }, "goto": "end" } ], "else": "end" } ]""", "/steps/0/branches/0/when/matches", "needs backtracking" },
+        { """[ { "id": "a", "kind": "condition", "branches": [ { "when": { "path": "input.topic", "matches": "^(?=x)" }, "goto": "end" } ], "else": "end" } ]""", "/steps/0/branches/0/when/matches", "needs backtracking" },
         { """[ { "id": "a", "kind": "approval", "context": ["input.topic"], "escalation": [ { "name": "l1", "timeout": "PT1H", "reminders": ["PT2H"] } ] } ]""", "/steps/0/escalation/0/reminders/0", "shorter than" },
         { """[ { "id": "a", "kind": "approval", "context": ["steps.nope.output"], "escalation": [ { "name": "l1", "timeout": "PT1H" } ] } ]""", "/steps/0/context/0", "unknown step 'nope'" },
         { $$"""[ { "id": "a", "kind": "approval", "context": ["input.topic"], "escalation": [ { "name": "l1", "timeout": "PT1H", "approvers": [{{ManyApprovers}}] } ] } ]""", "/steps/0/escalation/0", "fit a run's status" },

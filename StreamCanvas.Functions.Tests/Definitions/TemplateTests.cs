@@ -46,4 +46,16 @@ public sealed class TemplateTests
 
         Assert.Equal(expected, ConditionEvaluator.Evaluate(condition, State));
     }
+
+    [Fact]
+    public void Evaluate_CatastrophicPatternOnALongText_AnswersWithoutATimeout()
+    {
+        // With a backtracking engine "^(a+)+$" on this text takes exponential time (and hit a wall-clock timeout
+        // whose outcome depended on load); the non-backtracking engine answers in linear time, every time.
+        JsonNode state = new JsonObject { ["input"] = new JsonObject { ["text"] = new string('a', 20_000) + "!" } };
+        var condition = new Condition { Path = "input.text", Matches = "^(a+)+$" };
+
+        Assert.False(ConditionEvaluator.Evaluate(condition, state));
+        Assert.True(ConditionEvaluator.Evaluate(condition with { Matches = "^(a+)+!$" }, state));
+    }
 }

@@ -23,7 +23,7 @@ public sealed class WorkflowFunctionsTests
     readonly Mock<DurableTaskClient> client = new("test");
     readonly Mock<FunctionContext> context = new();
     static readonly RunStarter Starter = new(Catalog, new GrantingStartClaims(), NullLogger<RunStarter>.Instance);
-    readonly WorkflowHttpFunctions functions = new(new StartRunHandler(Starter), new RunsHandler(Starter, UnreachableSnapshots, UnreachableDecisions), new WorkflowsHandler(Catalog));
+    readonly WorkflowHttpFunctions functions = new(new StartRunHandler(Starter), new RunsHandler(Starter, UnreachableSnapshots, UnreachableDecisions), new WorkflowsHandler(Catalog), new SampleCms());
 
     // No test here reaches stored approval records; one that did would fail on the closed port rather than pass silently.
     static readonly ApprovalSnapshotStore UnreachableSnapshots = new(new Azure.Storage.Blobs.BlobContainerClient(new Uri("http://127.0.0.1:9/devstoreaccount1/none")));

@@ -117,6 +117,7 @@ public static class SettingsTheAppReads
         var recorder = new RecordingConfigurationSource();
         IConfiguration configuration = new ConfigurationBuilder().Add(recorder).Build();
         _ = DurableTaskStorage.Create(configuration, NullLoggerFactory.Instance);
+        _ = DurableTaskStorage.LockRenewInterval(configuration);
 
         string[] keys = [.. recorder.Keys.Select(AppSetting.ToSettingKey).Distinct()];
         return keys

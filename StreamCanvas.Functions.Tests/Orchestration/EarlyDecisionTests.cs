@@ -22,7 +22,7 @@ public sealed class EarlyDecisionTests : IAsyncLifetime
         using var release = new ManualResetEventSlim();
         host.Tool = _ =>
         {
-            release.Wait(TimeSpan.FromSeconds(30));
+            release.Wait(TimeSpan.FromMinutes(3));
             return new StepOutcome { Status = 200 };
         };
         var workflow = TestDefinitions.Load(TestDefinitions.Workflow("""

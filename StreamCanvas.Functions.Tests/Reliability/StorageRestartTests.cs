@@ -69,6 +69,9 @@ public sealed class StorageRestartTests
             }
 
             Assert.Equal(Runs, (await host.Http.GetFromJsonAsync<JsonObject>("api/runs?pageSize=500"))!["runs"]!.AsArray().Count);
+
+            // Storage going away never stopped the engine: the same process served the whole time.
+            Assert.False(host.HasExited, host.Output);
         }
         finally
         {

@@ -78,6 +78,44 @@ public sealed class QueueStartHandlerTests
     }
 
     [Fact]
+    public async Task HandleAsync_InputNestedDeeperThanTheLimit_PoisonsAsInvalidInputNamingTheLimit()
+    {
+        (QueueStartHandler handler, QueueClient poison) = await CreateAsync();
+        await using InterpreterHost durable = await InterpreterHost.StartAsync();
+        // Deeper than the limit, yet within what the message parser reads (64 levels for the whole message).
+        string nested = new string('[', 40) + new string(']', 40);
+        string text = $$"""{ "workflow": "document-summary", "input": { "title": "t", "text": "{{new string('x', 60)}}", "x": {{nested}} } }""";
+
+        QueueStartResult result = await handler.HandleAsync(new QueueDelivery("msg-deep", text, 1), durable.Client, CancellationToken.None);
+
+        Assert.Equal(QueueStartResult.Poisoned, result);
+        JsonObject body = JsonNode.Parse(Assert.Single((await poison.ReceiveMessagesAsync(32)).Value).Body.ToString())!.AsObject();
+        Assert.Equal(PoisonReasons.InvalidInput, body["reason"]!.GetValue<string>());
+        JsonNode error = Assert.Single(body["errors"]!.AsArray())!;
+        Assert.Equal("/input", error["field"]!.GetValue<string>());
+        Assert.Contains($"MaxDepth {InputLimits.MaxDepth}", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_MessageTooLargeForItsPoisonRecord_StoresTheOriginalInABlobAndTheRecordFits()
+    {
+        (QueueStartHandler handler, QueueClient poison) = await CreateAsync();
+        await using InterpreterHost durable = await InterpreterHost.StartAsync();
+        string text = "{ \"workflow\": \"document-summary\", \"input\": \"" + new string('x', 60_000) + "\" ";
+
+        QueueStartResult result = await handler.HandleAsync(new QueueDelivery("msg-huge", text, 1), durable.Client, CancellationToken.None);
+
+        Assert.Equal(QueueStartResult.Poisoned, result);
+        QueueMessage message = Assert.Single((await poison.ReceiveMessagesAsync(32)).Value);
+        JsonObject body = JsonNode.Parse(message.Body.ToString())!.AsObject();
+        Assert.Equal(PoisonReasons.Malformed, body["reason"]!.GetValue<string>());
+        Assert.Null(body["originalMessage"]);
+        string[] blob = body["originalMessageBlob"]!.GetValue<string>().Split('/');
+        var container = new Azure.Storage.Blobs.BlobContainerClient((await SharedAzurite.GetAsync()).ConnectionString, blob[0]);
+        Assert.Equal(text, (await container.GetBlobClient(blob[1]).DownloadContentAsync()).Value.Content.ToString());
+    }
+
+    [Fact]
     public void DecodeRaw_Base64OrPlainJson_ReturnsTheJson()
     {
         const string json = """{ "workflow": "w" }""";

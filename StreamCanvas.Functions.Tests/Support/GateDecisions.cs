@@ -20,7 +20,7 @@ public static class GateDecisions
     /// <summary>The run's open gate from the pending list, once it shows there.</summary>
     public static async Task<JsonObject> PendingGateAsync(HttpClient http, string instanceId, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(3));
         while (DateTime.UtcNow < deadline)
         {
             try

@@ -27,6 +27,9 @@ public sealed class HeadlessChromium : IAsyncDisposable
             throw new InvalidOperationException($"the page tests need chromium at {ExecutablePath}: apt-get install -y chromium (.ci/run does this)");
         }
 
+        // Expectations wait for a state, never for a speed: Playwright's 5 s default fails on a busy machine while
+        // the run is still moving; the generous cap only bounds a page that is really stuck.
+        Assertions.SetDefaultExpectTimeout(120_000);
         IPlaywright playwright = await Playwright.CreateAsync();
         IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

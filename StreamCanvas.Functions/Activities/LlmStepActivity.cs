@@ -30,6 +30,27 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
                 $"step '{step.StepId}': the workflow's daily budget of {dailyLimit} tokens would be exceeded (this call may use {reserved})", retryable: false);
         }
 
+        // Whatever happens from here (an answer, a classified failure, an exception this code did not expect), the
+        // reservation is replaced by what was really used, so a failed attempt does not hold budget all day.
+        TokenUsage used = new(0, 0);
+        StepOutcome outcome;
+        try
+        {
+            outcome = await CallAndGradeAsync(request, prompt, json, tokens => used = tokens, cancellationToken);
+        }
+        catch (Exception) when (request.DailyTokenBudget is not null)
+        {
+            await SettleAsync(request, day, reserved, used.Total, CancellationToken.None);
+            throw;
+        }
+
+        await SettleAsync(request, day, reserved, used.Total, cancellationToken);
+        return outcome;
+    }
+
+    async Task<StepOutcome> CallAndGradeAsync(LlmStepRequest request, string prompt, bool json, Action<TokenUsage> spent, CancellationToken cancellationToken)
+    {
+        StepIdentity step = request.Step;
         var call = new ChatCall(request.System, prompt, request.Model, request.Temperature, request.MaxTokens, json, request.OutputSchema);
         long started = Stopwatch.GetTimestamp();
         ChatReply reply;
@@ -39,26 +60,31 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
         }
         catch (ModelCallException ex)
         {
-            await SettleAsync(request, day, reserved, used: 0, cancellationToken);
-            LogModelFailed(step.InstanceId, step.StepId, step.Attempt, ex.Reason, ex.Message);
-            return new StepOutcome
-            {
-                Error = new StepError(ex.Reason, $"step '{step.StepId}': {ex.Message}", ex.Retryable) { RetryAfterSeconds = ex.RetryAfter?.TotalSeconds },
-                DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-            };
+            return Failed(step, ex, tokens: null, model: null, started);
         }
 
-        var tokens = new TokenUsage(reply.PromptTokens, reply.CompletionTokens);
+        var tokens = new TokenUsage(reply.PromptTokens, reply.CompletionTokens) { Estimated = reply.UsageEstimated };
+        spent(tokens);
         LogModelCalled(step.InstanceId, step.StepId, reply.Model, tokens.Prompt, tokens.Completion, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         JsonNode? output = json ? ParseJson(reply.Text) : new JsonObject { ["text"] = reply.Text };
         string? problem = output is null ? "the answer was not a JSON object" : OutputSchemaProblems(request.OutputSchema, output);
         if (problem is null && output is not null && request.Rubric is { } rubric)
         {
-            (problem, TokenUsage grading) = await GradeAsync(rubric, output, cancellationToken);
-            tokens = new TokenUsage(tokens.Prompt + grading.Prompt, tokens.Completion + grading.Completion);
+            try
+            {
+                (problem, TokenUsage grading) = await GradeAsync(rubric, output, cancellationToken);
+                tokens = tokens.Plus(grading);
+                spent(tokens);
+            }
+            catch (ModelCallException ex)
+            {
+                // The grader is a model call like the first: same classification and Retry-After, and the first
+                // call's tokens still count.
+                TracedChatModel.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
+                return Failed(step, ex, tokens, reply.Model, started);
+            }
         }
 
-        await SettleAsync(request, day, reserved, tokens.Total, cancellationToken);
         TracedChatModel.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (problem is not null)
@@ -68,6 +94,18 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
         }
 
         return new StepOutcome { Output = output, Model = reply.Model, Tokens = tokens, DurationMilliseconds = elapsed };
+    }
+
+    StepOutcome Failed(StepIdentity step, ModelCallException ex, TokenUsage? tokens, string? model, long started)
+    {
+        LogModelFailed(step.InstanceId, step.StepId, step.Attempt, ex.Reason, ex.Message);
+        return new StepOutcome
+        {
+            Error = new StepError(ex.Reason, $"step '{step.StepId}': {ex.Message}", ex.Retryable) { RetryAfterSeconds = ex.RetryAfter?.TotalSeconds },
+            Tokens = tokens,
+            Model = model,
+            DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+        };
     }
 
     /// <summary>Replaces the reservation by what the call really used.</summary>
@@ -112,7 +150,7 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
         string? feedback = parsed?["pass"] is JsonValue value && value.TryGetValue(out bool passed)
             ? passed ? null : parsed["feedback"]?.ToString() ?? "the grader rejected the answer"
             : "the grader did not answer { pass, feedback }";
-        return (feedback, new TokenUsage(verdict.PromptTokens, verdict.CompletionTokens));
+        return (feedback, new TokenUsage(verdict.PromptTokens, verdict.CompletionTokens) { Estimated = verdict.UsageEstimated });
     }
 
     /// <summary>Parses the model's JSON, tolerating the ```json fences chat models like to add.</summary>

@@ -31,4 +31,10 @@ public sealed record StepError(string Reason, string Message, bool Retryable)
 public sealed record TokenUsage(int Prompt, int Completion)
 {
     public int Total => Prompt + Completion;
+
+    /// <summary>Some of the counts are estimates: the model endpoint reported no usage.</summary>
+    public bool Estimated { get; init; }
+
+    public TokenUsage Plus(TokenUsage other) =>
+        new(Prompt + other.Prompt, Completion + other.Completion) { Estimated = Estimated || other.Estimated };
 }

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly.Timeout;
+using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Definitions;
 
@@ -46,6 +47,11 @@ public sealed partial class ToolStepActivity(IHttpClientFactory httpClientFactor
             message.Content = JsonContent.Create(request.Body);
         }
 
+        if (ToolIdempotency.IsUnsafe(message.Method) && !message.Headers.Contains(ToolIdempotency.Header))
+        {
+            message.Headers.Add(ToolIdempotency.Header, ToolIdempotency.KeyFor(request.Step));
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(request.TimeoutSeconds ?? settings.DefaultTimeoutSeconds));
         long started = Stopwatch.GetTimestamp();
@@ -54,18 +60,31 @@ public sealed partial class ToolStepActivity(IHttpClientFactory httpClientFactor
         {
             using HttpResponseMessage response = await httpClientFactory.CreateClient(ToolOptions.HttpClientName)
                 .SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            string body = await ReadBodyAsync(response, settings.MaxResponseBytes, timeout.Token);
+            string? body = await ReadBodyAsync(response, settings.MaxResponseBytes, timeout.Token);
             double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             int status = (int)response.StatusCode;
             LogToolCalled(request.Step.InstanceId, step, call, status, elapsed);
+            if (body is null)
+            {
+                // A cut body would be a wrong output that looks right: fail the step instead, naming the limit.
+                return StepOutcome.Failure(FailureReasons.ToolResponseTooLarge,
+                    $"step '{step}': {call} returned more than {settings.MaxResponseBytes} bytes (Tools:MaxResponseBytes)", retryable: false)
+                    with { Status = status, DurationMilliseconds = elapsed };
+            }
+
             if (IsExpected(status, request.ExpectStatus))
             {
                 return new StepOutcome { Output = ParseBody(body), Status = status, DurationMilliseconds = elapsed };
             }
 
             bool transient = status is 408 or 429 or >= 500;
-            return StepOutcome.Failure(FailureReasons.ToolError, $"step '{step}': {call} returned {status} {response.ReasonPhrase}: {Shorten(body)}", transient)
+            StepOutcome failed = StepOutcome.Failure(FailureReasons.ToolError, $"step '{step}': {call} returned {status} {response.ReasonPhrase}: {Shorten(body)}", transient)
                 with { Status = status, DurationMilliseconds = elapsed };
+
+            // A rate-limited or unavailable tool says when to come back; the step's retry waits that long, as for a model.
+            return status is 429 or 503 && RetryAfter.From(response) is { } wait
+                ? failed with { Error = failed.Error! with { RetryAfterSeconds = wait.TotalSeconds } }
+                : failed;
         }
         catch (Exception ex) when (ex is TimeoutRejectedException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
@@ -86,18 +105,24 @@ public sealed partial class ToolStepActivity(IHttpClientFactory httpClientFactor
     static bool IsExpected(int status, IReadOnlyList<int> expected) =>
         expected.Count == 0 ? status is >= 200 and < 300 : expected.Contains(status);
 
-    static async Task<string> ReadBodyAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>The body as text, or null when it is larger than <paramref name="maxBytes"/> (one byte more is read to know).</summary>
+    static async Task<string?> ReadBodyAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
     {
+        if (response.Content.Headers.ContentLength > maxBytes)
+        {
+            return null;
+        }
+
         await using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[maxBytes];
+        var buffer = new byte[maxBytes + 1];
         int total = 0;
         int read;
-        while (total < maxBytes && (read = await stream.ReadAsync(buffer.AsMemory(total, maxBytes - total), cancellationToken)) > 0)
+        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total, buffer.Length - total), cancellationToken)) > 0)
         {
             total += read;
         }
 
-        return Encoding.UTF8.GetString(buffer, 0, total);
+        return total > maxBytes ? null : Encoding.UTF8.GetString(buffer, 0, total);
     }
 
     /// <summary>JSON bodies become the step output as they are; anything else is wrapped as { text }.</summary>

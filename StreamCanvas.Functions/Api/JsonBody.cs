@@ -46,7 +46,10 @@ public static class JsonBody
 
         try
         {
-            return (JsonNode.Parse(buffer.ToArray()), null);
+            JsonNode? body = JsonNode.Parse(buffer.ToArray());
+            return InputLimits.Check(body, "") is { } shape
+                ? (null, Problems.BadRequest($"the body is nested more than {InputLimits.MaxDepth} levels deep", shape))
+                : (body, null);
         }
         catch (JsonException ex)
         {

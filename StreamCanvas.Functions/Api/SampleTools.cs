@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using StreamCanvas.Definitions;
 
@@ -8,7 +5,8 @@ namespace StreamCanvas.Api;
 
 /// <summary>
 /// Demo tools the sample workflows call, so they run end to end with no outside service: a deterministic
-/// customer directory and a CMS that accepts articles. Real deployments point the connections elsewhere.
+/// customer directory here, and a CMS that accepts articles (<see cref="SampleCms"/>). Real deployments point
+/// the connections elsewhere.
 /// </summary>
 public static class SampleTools
 {
@@ -27,22 +25,5 @@ public static class SampleTools
         string[] plans = ["free", "team", "enterprise"];
         string plan = plans[id.Sum(c => c) % plans.Length];
         return Results.Ok(new { id, name = $"Customer {id}", plan, openTickets = id.Length % 4, sla = plan == "enterprise" ? "4h" : "2d" });
-    }
-
-    public static async Task<IResult> PublishAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        (JsonNode? body, IResult? problem) = await JsonBody.ReadAsync(request, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (body?["title"] is not JsonValue title || string.IsNullOrWhiteSpace(title.ToString()))
-        {
-            return Problems.BadRequest("an article needs a title", new FieldError("/title", "required"));
-        }
-
-        string id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body.ToJsonString())))[..12];
-        return Results.Created($"/articles/{id}", new { id, title = title.ToString(), url = $"https://cms.example.com/articles/{id}" });
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace StreamCanvas.Definitions;
 
@@ -67,7 +66,9 @@ public static class ConditionEvaluator
             return false;
         }
 
-        if (c.Matches is not null && !(text is not null && Regex.IsMatch(text, c.Matches, RegexOptions.None, TimeSpan.FromSeconds(1))))
+        // Conditions run inside the orchestrator: a non-backtracking regex takes time linear in the text and needs
+        // no wall-clock timeout, so a replay always reaches the answer the first execution did, whatever the load.
+        if (c.Matches is not null && !(text is not null && ConditionRegex.IsMatch(text, c.Matches)))
         {
             return false;
         }

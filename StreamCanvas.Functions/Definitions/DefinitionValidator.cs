@@ -257,9 +257,9 @@ public static class DefinitionValidator
                     Add(pointer, "a condition on a path needs a test: equals, notEquals, atLeast, atMost, in, exists, contains, matches, minLength or maxLength");
                 }
 
-                if (condition.Matches is not null && !IsRegex(condition.Matches))
+                if (condition.Matches is not null && ConditionRegex.Problem(condition.Matches) is { } problem)
                 {
-                    Add($"{pointer}/matches", $"'{condition.Matches}' is not a valid regular expression");
+                    Add($"{pointer}/matches", problem);
                 }
             }
 
@@ -276,19 +276,6 @@ public static class DefinitionValidator
             if (condition.Not is not null)
             {
                 Condition(condition.Not, $"{pointer}/not");
-            }
-        }
-
-        static bool IsRegex(string pattern)
-        {
-            try
-            {
-                _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
-                return true;
-            }
-            catch (ArgumentException)
-            {
-                return false;
             }
         }
     }

@@ -9,6 +9,7 @@ public static class FailureReasons
     public const string ToolError = "tool-error";
     public const string ToolTimeout = "tool-timeout";
     public const string ToolNotAllowed = "tool-not-allowed";
+    public const string ToolResponseTooLarge = "tool-response-too-large";
     public const string ActivityError = "activity-error";
     public const string ApprovalTimeout = "approval-timeout";
     public const string ApprovalRejected = "approval-rejected";

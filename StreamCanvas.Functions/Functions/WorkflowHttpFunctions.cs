@@ -6,7 +6,7 @@ using StreamCanvas.Api;
 namespace StreamCanvas.Functions;
 
 /// <summary>HTTP triggers under the Functions host: each reads its trigger and hands the work to an Api handler.</summary>
-public sealed class WorkflowHttpFunctions(StartRunHandler startRun, RunsHandler runs, WorkflowsHandler workflows)
+public sealed class WorkflowHttpFunctions(StartRunHandler startRun, RunsHandler runs, WorkflowsHandler workflows, SampleCms cms)
 {
     [Function(nameof(StartRun))]
     public Task<IResult> StartRun(
@@ -63,5 +63,5 @@ public sealed class WorkflowHttpFunctions(StartRunHandler startRun, RunsHandler 
     public Task<IResult> SampleArticles(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRoutes.SampleArticles)] HttpRequest request,
         FunctionContext context) =>
-        SampleTools.PublishAsync(request, context.CancellationToken);
+        cms.PublishAsync(request, context.CancellationToken);
 }

@@ -63,6 +63,7 @@ public static class StreamCanvasServices
         services.AddActivityServices();
 
         services.AddSingleton<RunStarter>();
+        services.AddSingleton<SampleCms>();
 
         services.AddSingleton<IStartClaims>(sp => new TableStartClaims(StorageClients.Tables(configuration).GetTableClient(TableStartClaims.TableName), sp.GetRequiredService<TimeProvider>()));
         services.Configure<StartQueueOptions>(configuration.GetSection(StartQueueOptions.Section));

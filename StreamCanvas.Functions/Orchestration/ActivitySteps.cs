@@ -155,5 +155,5 @@ internal static class ActivitySteps
     }
 
     static TokenUsage? Add(TokenUsage? a, TokenUsage? b) =>
-        a is null ? b : b is null ? a : new TokenUsage(a.Prompt + b.Prompt, a.Completion + b.Completion);
+        a is null ? b : b is null ? a : a.Plus(b);
 }

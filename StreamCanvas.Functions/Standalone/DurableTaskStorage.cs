@@ -15,6 +15,18 @@ public static class DurableTaskStorage
     public const string TaskHubSetting = AppSettingNames.TaskHub;
     public const string DefaultTaskHub = "StreamCanvas";
 
+    /// <summary>
+    /// How often a locked work item's messages are made invisible again while it runs (DurableTask:LockRenewIntervalSeconds):
+    /// a third of the visibility timeout, so two renewals can be late before a running activity is delivered twice.
+    /// </summary>
+    public static TimeSpan LockRenewInterval(IConfiguration configuration)
+    {
+        IConfigurationSection durable = configuration.GetSection(AppSettingNames.Local.DurableTaskSection);
+        int visibility = durable.GetValue("WorkItemVisibilityTimeoutSeconds", LocalRecovery.VisibilityTimeoutSeconds);
+        int control = durable.GetValue("ControlVisibilityTimeoutSeconds", LocalRecovery.VisibilityTimeoutSeconds);
+        return TimeSpan.FromSeconds(durable.GetValue("LockRenewIntervalSeconds", Math.Max(1, Math.Min(visibility, control) / 3)));
+    }
+
     public static AzureStorageOrchestrationService Create(IConfiguration configuration, ILoggerFactory loggerFactory)
     {
         IConfigurationSection durable = configuration.GetSection(AppSettingNames.Local.DurableTaskSection);
@@ -30,12 +42,13 @@ public static class DurableTaskStorage
             // The provider backs off polling up to 30 s when idle; locally that makes events feel stuck.
             MaxQueuePollingInterval = TimeSpan.FromMilliseconds(durable.GetValue("MaxQueuePollingIntervalMilliseconds", 1000)),
             PartitionCount = durable.GetValue("PartitionCount", 4),
-            // A host that dies holds its messages and leases until these run out; the defaults suit Azure.
-            WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(durable.GetValue("WorkItemVisibilityTimeoutSeconds", 300)),
-            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(durable.GetValue("ControlVisibilityTimeoutSeconds", 300)),
-            LeaseInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseIntervalSeconds", 30)),
-            LeaseRenewInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseRenewIntervalSeconds", 10)),
-            LeaseAcquireInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseAcquireIntervalSeconds", 10)),
+            // A host that dies holds its messages and partition leases until these run out, so they bound how long
+            // runs interrupted by a crash wait after the restart (see LocalRecovery).
+            WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(durable.GetValue("WorkItemVisibilityTimeoutSeconds", LocalRecovery.VisibilityTimeoutSeconds)),
+            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(durable.GetValue("ControlVisibilityTimeoutSeconds", LocalRecovery.VisibilityTimeoutSeconds)),
+            LeaseInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseIntervalSeconds", LocalRecovery.LeaseIntervalSeconds)),
+            LeaseRenewInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseRenewIntervalSeconds", LocalRecovery.LeaseRenewIntervalSeconds)),
+            LeaseAcquireInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseAcquireIntervalSeconds", LocalRecovery.LeaseAcquireIntervalSeconds)),
             MaxConcurrentTaskActivityWorkItems = durable.GetValue("MaxConcurrentActivities", 10),
             MaxConcurrentTaskOrchestrationWorkItems = durable.GetValue("MaxConcurrentOrchestrations", 10),
             LoggerFactory = loggerFactory,

@@ -31,8 +31,32 @@ public static partial class StandaloneHost
         builder.Configuration.AddCommandLine(args);
 
         var options = builder.Configuration.GetSection(StandaloneOptions.Section).Get<StandaloneOptions>() ?? new StandaloneOptions();
-        await using Azurite? azurite = await EnsureAzuriteAsync(builder.Configuration, options);
+        Azurite? azurite;
+        using (ILoggerFactory startupLogs = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole()))
+        {
+            azurite = await EnsureAzuriteAsync(builder.Configuration, options, startupLogs.CreateLogger("StreamCanvas"));
+        }
 
+        if (azurite is null)
+        {
+            await RunOnStorageAsync(builder, options);
+            return;
+        }
+
+        // The emulator may be on other ports than UseDevelopmentStorage=true names: the app and the provider use its own.
+        builder.Configuration.AddInMemoryCollection([new(StorageClients.ConnectionSetting, azurite.ConnectionString)]);
+        try
+        {
+            await RunOnStorageAsync(builder, options);
+        }
+        finally
+        {
+            await EngineAzurite.StopAsync(azurite, AzuriteLocation(options));
+        }
+    }
+
+    static async Task RunOnStorageAsync(WebApplicationBuilder builder, StandaloneOptions options)
+    {
         await using DurableSidecar sidecar = await DurableSidecar.StartAsync(builder.Configuration, options.SidecarPort);
         WebApplication app = Build(builder, options, sidecar.Channel);
         int workflows = app.Services.GetRequiredService<Definitions.WorkflowCatalog>().All.Count;
@@ -58,6 +82,10 @@ public static partial class StandaloneHost
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
         services.AddHostedService<StartQueueListener>();
+
+        // Storage going away (Azurite restarted, a network blip) must not stop the engine: a background loop that
+        // throws is logged and the host keeps serving (503 with Retry-After) until storage is back.
+        services.Configure<HostOptions>(host => host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         services.AddSingleton<OperatorKey>();
         services.AddProblemDetails();
 
@@ -74,18 +102,19 @@ public static partial class StandaloneHost
         return app;
     }
 
-    static async Task<Azurite?> EnsureAzuriteAsync(IConfiguration configuration, StandaloneOptions options)
+    static async Task<Azurite?> EnsureAzuriteAsync(IConfiguration configuration, StandaloneOptions options, ILogger logger)
     {
-        if (!options.StartAzurite || !Azurite.IsDevelopmentStorage(StorageClients.ConnectionString(configuration)) || await Azurite.IsListeningAsync(10000))
+        if (!options.StartAzurite || !Azurite.IsDevelopmentStorage(StorageClients.ConnectionString(configuration)))
         {
             return null;
         }
 
-        string location = Path.IsPathRooted(options.AzuriteLocation)
-            ? options.AzuriteLocation
-            : Path.Combine(Azurite.RepositoryRoot(), options.AzuriteLocation);
-        return await Azurite.StartAsync(location);
+        return await EngineAzurite.EnsureAsync(AzuriteLocation(options), options.AzuriteBlobPort, options.AzuriteQueuePort, options.AzuriteTablePort, logger);
     }
+
+    static string AzuriteLocation(StandaloneOptions options) => Path.IsPathRooted(options.AzuriteLocation)
+        ? options.AzuriteLocation
+        : Path.Combine(Azurite.RepositoryRoot(), options.AzuriteLocation);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "StreamCanvas is ready at {ApiUrl} with {Workflows} workflow(s)")]
     static partial void LogReady(ILogger logger, string apiUrl, int workflows);

@@ -17,6 +17,13 @@ public sealed class StandaloneOptions
     /// <summary>Start Azurite from node_modules when the storage connection is the local emulator and nothing answers.</summary>
     public bool StartAzurite { get; set; } = true;
 
-    /// <summary>Folder Azurite keeps its data in, so runs survive restarts (relative to the repository root).</summary>
+    /// <summary>Ports of the Azurite the engine starts or uses (the emulator's defaults unless set).</summary>
+    public int AzuriteBlobPort { get; set; } = 10000;
+
+    public int AzuriteQueuePort { get; set; } = 10001;
+
+    public int AzuriteTablePort { get; set; } = 10002;
+
+    /// <summary>Folder Azurite keeps its data, its log (azurite.log) and its pid file (azurite.pid) in, so runs survive restarts (relative to the repository root).</summary>
     public string AzuriteLocation { get; set; } = ".azurite";
 }

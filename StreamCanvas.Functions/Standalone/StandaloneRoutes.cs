@@ -29,7 +29,7 @@ public static class StandaloneRoutes
         // Anonymous, as under the Functions host: the decision token is the approver's only credential.
         api.MapGet(ApiRoutes.OpenApi, OpenApiDocument.Serve);
         api.MapGet(ApiRoutes.SampleCustomer, (string id) => SampleTools.Customer(id));
-        api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, CancellationToken ct) => SampleTools.PublishAsync(request, ct));
+        api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, SampleCms cms, CancellationToken ct) => cms.PublishAsync(request, ct));
         api.MapGet(ApiRoutes.Dashboard, (DashboardHandler dashboard) => dashboard.Page());
         api.MapGet(ApiRoutes.DashboardAsset, (string file, DashboardHandler dashboard, [FromServices] OperatorKey key) => dashboard.Asset(file, key.Value));
         api.MapGet(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>

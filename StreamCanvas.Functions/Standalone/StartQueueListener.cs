@@ -47,8 +47,10 @@ public sealed partial class StartQueueListener(
                 batch = (await queue.ReceiveMessagesAsync(Math.Clamp(settings.BatchSize, 1, 32),
                     TimeSpan.FromSeconds(settings.VisibilityTimeoutSeconds), stoppingToken)).Value;
             }
-            catch (RequestFailedException ex)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Any failure (storage down, a socket reset, a client bug) is logged and the loop goes on polling:
+                // a listener that ends would stop queue starts until the engine is restarted.
                 LogReceiveFailed(ex, queue.Name);
                 batch = [];
             }
@@ -68,17 +70,38 @@ public sealed partial class StartQueueListener(
 
     async Task HandleAsync(QueueClient queue, QueueMessage message, CancellationToken stoppingToken)
     {
+        var delivery = new QueueDelivery(message.MessageId, QueueStartMessage.DecodeRaw(message.Body.ToString()), message.DequeueCount);
         try
         {
-            var delivery = new QueueDelivery(message.MessageId, QueueStartMessage.DecodeRaw(message.Body.ToString()), message.DequeueCount);
             await handler.HandleAsync(delivery, client, stoppingToken);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
             LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
+            if (message.DequeueCount >= options.Value.MaxDequeueCount)
+            {
+                await GiveUpAsync(queue, message, delivery, ex, stoppingToken);
+            }
         }
     }
+
+    /// <summary>The dequeue cap, as under the Functions host: a message that keeps failing leaves the queue for the poison queue.</summary>
+    async Task GiveUpAsync(QueueClient queue, QueueMessage message, QueueDelivery delivery, Exception error, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await handler.GiveUpAsync(delivery, error, stoppingToken);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogGiveUpFailed(ex, message.MessageId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Queue message {MessageId} could not be moved to the poison queue; it will be delivered again")]
+    partial void LogGiveUpFailed(Exception exception, string messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not receive from queue {Queue}; retrying")]
     partial void LogReceiveFailed(Exception exception, string queue);

@@ -61,6 +61,13 @@ public sealed partial class QueueStartHandler(
         return outcome.Replayed ? QueueStartResult.AlreadyStarted : QueueStartResult.Started;
     }
 
+    /// <summary>
+    /// For a host's listener when a delivery failed past <see cref="StartQueueOptions.MaxDequeueCount"/> outside the
+    /// start itself (as the Functions host moves such a message): poisons it with the last error.
+    /// </summary>
+    public Task<QueueStartResult> GiveUpAsync(QueueDelivery delivery, Exception error, CancellationToken cancellationToken) =>
+        PoisonAsync(delivery, PoisonReasons.StartFailed, $"delivery {delivery.DequeueCount} of at most {options.Value.MaxDequeueCount} failed: {error.Message}", [], cancellationToken);
+
     async Task<QueueStartResult> PoisonAsync(QueueDelivery delivery, string reason, string detail, IReadOnlyList<FieldError> errors, CancellationToken cancellationToken)
     {
         var poison = new JsonObject
@@ -72,9 +79,8 @@ public sealed partial class QueueStartHandler(
             ["dequeueCount"] = delivery.DequeueCount,
             ["poisonedAt"] = clock.GetUtcNow(),
             ["queue"] = options.Value.Queue,
-            ["originalMessage"] = delivery.Text,
         };
-        await queues.SendToPoisonAsync(poison.ToJsonString(), cancellationToken);
+        await queues.SendToPoisonAsync(poison, delivery.MessageId, delivery.Text, cancellationToken);
         LogPoisoned(delivery.MessageId, options.Value.PoisonQueueName, reason, detail);
         return QueueStartResult.Poisoned;
     }

@@ -39,6 +39,11 @@ public sealed partial class RunStarter(WorkflowCatalog catalog, IStartClaims cla
             return StartOutcome.Reject(StatusCodes.Status400BadRequest, "the run input must be a JSON object", new FieldError(command.InputField, "expected an object"));
         }
 
+        if (InputLimits.Check(input, command.InputField) is { } shape)
+        {
+            return StartOutcome.Reject(StatusCodes.Status400BadRequest, $"the run input is nested more than {InputLimits.MaxDepth} levels deep", shape);
+        }
+
         var errors = DefinitionLoader.SchemaErrors(workflow.InputSchema, input);
         if (errors.Count > 0)
         {

@@ -11,7 +11,8 @@ public interface IChatModel
 
 public sealed record ChatCall(string? System, string Prompt, string? Model, double? Temperature, int? MaxTokens, bool JsonOutput, JsonObject? OutputSchema);
 
-public sealed record ChatReply(string Text, string Model, int PromptTokens, int CompletionTokens, string? FinishReason);
+/// <param name="UsageEstimated">The endpoint reported no usage, so the token counts are <see cref="TokenEstimate"/>s.</param>
+public sealed record ChatReply(string Text, string Model, int PromptTokens, int CompletionTokens, string? FinishReason, bool UsageEstimated = false);
 
 /// <summary>A model call that failed with a reason class; <see cref="Retryable"/> says whether another try can help.</summary>
 public sealed class ModelCallException(string reason, string message, bool retryable, int? status = null, Exception? inner = null, TimeSpan? retryAfter = null)

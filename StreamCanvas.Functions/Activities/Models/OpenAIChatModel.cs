@@ -57,12 +57,11 @@ public sealed class OpenAIChatModel : IChatModel
             ClientResult<ChatCompletion> result = await client.CompleteChatAsync(messages, completionOptions, budget.Token);
             ChatCompletion completion = result.Value;
             string text = string.Concat(completion.Content.Select(part => part.Text));
-            return new ChatReply(
-                text,
-                completion.Model ?? model,
-                completion.Usage?.InputTokenCount ?? 0,
-                completion.Usage?.OutputTokenCount ?? 0,
-                completion.FinishReason.ToString());
+            // Some OpenAI-compatible servers omit usage: counting 0 would let budgets be overrun, so estimate and say so.
+            return completion.Usage is { } usage
+                ? new ChatReply(text, completion.Model ?? model, usage.InputTokenCount, usage.OutputTokenCount, completion.FinishReason.ToString())
+                : new ChatReply(text, completion.Model ?? model, TokenEstimate.ForText(call.System) + TokenEstimate.ForText(call.Prompt),
+                    TokenEstimate.ForText(text), completion.FinishReason.ToString(), UsageEstimated: true);
         }
         catch (ClientResultException ex)
         {

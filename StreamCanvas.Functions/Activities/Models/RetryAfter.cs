@@ -10,20 +10,22 @@ namespace StreamCanvas.Activities.Models;
 /// </summary>
 public static partial class RetryAfter
 {
-    public static TimeSpan? From(PipelineResponse? response)
-    {
-        if (response is null)
-        {
-            return null;
-        }
+    public static TimeSpan? From(PipelineResponse? response) =>
+        response is null ? null : From(name => response.Headers.TryGetValue(name, out string? value) ? value : null);
 
+    /// <summary>The same for a tool's HTTP response, so a rate-limited tool is waited for as a model is.</summary>
+    public static TimeSpan? From(System.Net.Http.HttpResponseMessage response) =>
+        From(name => response.Headers.TryGetValues(name, out IEnumerable<string>? values) ? values.FirstOrDefault() : null);
+
+    static TimeSpan? From(Func<string, string?> header)
+    {
         var waits = new List<TimeSpan>();
-        if (response.Headers.TryGetValue("retry-after-ms", out string? ms) && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out double milliseconds))
+        if (header("retry-after-ms") is { } ms && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out double milliseconds))
         {
             waits.Add(TimeSpan.FromMilliseconds(milliseconds));
         }
 
-        if (response.Headers.TryGetValue("retry-after", out string? after))
+        if (header("retry-after") is { } after)
         {
             if (double.TryParse(after, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
             {
@@ -35,9 +37,9 @@ public static partial class RetryAfter
             }
         }
 
-        foreach (string header in new[] { "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens" })
+        foreach (string name in new[] { "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens" })
         {
-            if (response.Headers.TryGetValue(header, out string? reset) && ParseGoDuration(reset) is TimeSpan wait)
+            if (header(name) is { } reset && ParseGoDuration(reset) is TimeSpan wait)
             {
                 waits.Add(wait);
             }
