@@ -8,6 +8,7 @@ using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Api;
 using StreamCanvas.Api.Dashboard;
+using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
 using StreamCanvas.Starts;
 using StreamCanvas.Storage;
@@ -58,7 +59,12 @@ public static class StreamCanvasServices
         services.AddSingleton<ApprovalTokens>();
         services.AddSingleton(_ => ApprovalDecisionStore.Create(configuration));
         services.AddSingleton(_ => ApprovalSnapshotStore.Create(configuration));
-        services.AddSingleton<ApprovalsHandler>();
+        services.AddOptions<ApprovalDecisionOptions>();
+        services.AddSingleton<ApprovalDecider>();
+        services.AddSingleton<GateViews>();
+        services.AddSingleton<DecideApprovalHandler>();
+        services.AddSingleton<ShowApprovalHandler>();
+        services.AddSingleton<ListApprovalsHandler>();
         services.AddHttpClient(NotifyApproversActivity.HttpClientName).AddStandardResilienceHandler();
 
         services.AddTransient<LlmStepActivity>();

@@ -14,6 +14,7 @@ using Moq;
 using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Api;
+using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
@@ -21,10 +22,10 @@ using StreamCanvas.Storage;
 namespace StreamCanvas.Tests.Approvals;
 
 /// <summary>
-/// The decision webhook's handler with a mocked Durable client (the run and its open gate) and the real
+/// The decision webhook (its handler and the decider) with a mocked Durable client (the run and its open gate) and the real
 /// decision table on the shared Azurite, so the atomic claim is the real one.
 /// </summary>
-public sealed class ApprovalsHandlerTests : IAsyncLifetime
+public sealed class ApprovalDeciderTests : IAsyncLifetime
 {
     static readonly JsonObject Snapshot = new() { ["input.topic"] = "durable", ["steps.draft.output.text"] = "Draft one." };
     static readonly string Hash = ApprovalSnapshot.Hash(Snapshot);
@@ -34,7 +35,8 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
     readonly ConcurrentQueue<(string EventName, ApprovalDecision Decision)> raised = new();
     readonly Mock<DurableTaskClient> client = new("test") { CallBase = true };
     ApprovalTokens tokens = null!;
-    ApprovalsHandler handler = null!;
+    DecideApprovalHandler handler = null!;
+    ListApprovalsHandler list = null!;
     ApprovalDecisionStore store = null!;
     ApprovalSnapshotStore snapshots = null!;
     OrchestrationMetadata? run;
@@ -48,7 +50,8 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
         store = ApprovalDecisionStore.Create(configuration);
         tokens = new ApprovalTokens(Options.Create(new ApprovalOptions { SigningKey = "handler-test-key" }), clock);
         snapshots = ApprovalSnapshotStore.Create(configuration);
-        handler = new ApprovalsHandler(tokens, store, snapshots, clock, NullLogger<ApprovalsHandler>.Instance);
+        handler = Decider(TimeSpan.FromSeconds(5));
+        list = new ListApprovalsHandler(new GateViews(tokens, store, snapshots, clock));
         run = Running(Gate());
         client.Setup(c => c.GetInstancesAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, bool _, CancellationToken _) => id == instanceId ? run : null);
@@ -58,6 +61,9 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
+
+    DecideApprovalHandler Decider(TimeSpan gateVisibilityWait) => new(new ApprovalDecider(
+        tokens, store, clock, Options.Create(new ApprovalDecisionOptions { GateVisibilityWait = gateVisibilityWait }), NullLogger<ApprovalDecider>.Instance));
 
     OpenGate Gate(int level = 0, string gateId = "review-1") => new(
         gateId, level == 0 ? "editor" : "chief", level, clock.GetUtcNow().UtcDateTime, clock.GetUtcNow().UtcDateTime.AddHours(1),
@@ -115,7 +121,7 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
     [Theory]
     [InlineData("query")]
     [InlineData("Authorization")]
-    [InlineData(ApprovalsHandler.TokenHeader)]
+    [InlineData(ApprovalTokenCarrier.Header)]
     public async Task DecideAsync_ValidApproval_ClaimsAndRaisesTheGateEvent(string carrier)
     {
         string token = Token();
@@ -252,21 +258,14 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
     public async Task DecideAsync_GateNotOpenYet_KeepsTheDecisionForWhenItOpens()
     {
         run = BetweenSteps();
-        TimeSpan wait = ApprovalsHandler.GateVisibilityWait;
-        ApprovalsHandler.GateVisibilityWait = TimeSpan.FromMilliseconds(500);
-        try
-        {
-            IResult result = await DecideAsync(Body(), Token());
+        handler = Decider(TimeSpan.FromMilliseconds(500));
 
-            Assert.Equal(StatusCodes.Status202Accepted, StatusOf(result));
-            (string name, ApprovalDecision decision) = Assert.Single(raised);
-            Assert.Equal((ApprovalEvents.ForGate("review-1"), Hash), (name, decision.SnapshotHash));
-            Assert.Null(await store.FindAsync(instanceId, "review-1", CancellationToken.None)); // not claimed: the gate checks it
-        }
-        finally
-        {
-            ApprovalsHandler.GateVisibilityWait = wait;
-        }
+        IResult result = await DecideAsync(Body(), Token());
+
+        Assert.Equal(StatusCodes.Status202Accepted, StatusOf(result));
+        (string name, ApprovalDecision decision) = Assert.Single(raised);
+        Assert.Equal((ApprovalEvents.ForGate("review-1"), Hash), (name, decision.SnapshotHash));
+        Assert.Null(await store.FindAsync(instanceId, "review-1", CancellationToken.None)); // not claimed: the gate checks it
     }
 
     [Fact]
@@ -363,7 +362,7 @@ public sealed class ApprovalsHandlerTests : IAsyncLifetime
         var context = new DefaultHttpContext();
         context.Request.QueryString = QueryString.Create("status", "decided");
 
-        IResult result = await handler.ListAsync(context.Request, client.Object, CancellationToken.None);
+        IResult result = await list.ListAsync(context.Request, client.Object, CancellationToken.None);
 
         Assert.Equal(StatusCodes.Status400BadRequest, StatusOf(result));
         Assert.Equal("status", Assert.Single(ErrorsOf(result)).Field);

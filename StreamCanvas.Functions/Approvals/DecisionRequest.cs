@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using StreamCanvas.Definitions;
 using StreamCanvas.Storage;
 
-namespace StreamCanvas.Api;
+namespace StreamCanvas.Approvals;
 
 /// <summary>The body of POST /api/approvals/{instanceId}/{gateId}, checked field by field against the open gate.</summary>
 public sealed record DecisionRequest(string Decision, string Approver, string? Comment, IReadOnlyDictionary<string, bool> Criteria, string SnapshotHash)
