@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
@@ -13,6 +12,8 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
 {
     readonly Channel<(JsonObject Message, long Bytes)> received = Channel.CreateUnbounded<(JsonObject, long)>();
     StubHttpServer chat = null!;
+    readonly RecordingLogger<NotifyApproversActivity> log = new();
+    IOptions<ApprovalOptions> options = null!;
     NotifyApproversActivity activity = null!;
 
     public async Task InitializeAsync()
@@ -23,20 +24,56 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
             await context.Request.Body.CopyToAsync(buffer);
             received.Writer.TryWrite((JsonNode.Parse(buffer.ToArray())!.AsObject(), buffer.Length));
         });
-        var options = Options.Create(new ApprovalOptions
+        options = Options.Create(new ApprovalOptions
         {
             SigningKey = "notice-test-key",
             PublicBaseUrl = "https://streamcanvas.example.com",
             Webhooks = { ["reviewers"] = chat.BaseUrl + "/hook" },
+            Groups = { ["editors"] = "erin@example.com, frank@example.com" },
         });
-        activity = new NotifyApproversActivity(new SingleClientFactory(), new ApprovalTokens(options, TimeProvider.System), options, NullLogger<NotifyApproversActivity>.Instance);
+        activity = new NotifyApproversActivity(new SingleClientFactory(), new ApprovalTokens(options, TimeProvider.System), options, log);
     }
 
     public async Task DisposeAsync() => await chat.DisposeAsync();
 
-    static ApprovalNotice Notice(JsonObject snapshot) => new(
+    static ApprovalNotice Notice(JsonObject snapshot, string? notify = "reviewers", string? group = null) => new(
         new StepIdentity("content-publishing:abc", "content-publishing", "review", 1), "review-1", NoticeKinds.Opened, 0, "editor",
-        ["ed@example.com"], null, "reviewers", new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc), snapshot, "hash", ["Accurate"]);
+        ["ed@example.com"], group, notify, new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc), snapshot, "hash", ["Accurate"])
+    {
+        ExecutionId = "execution-1",
+    };
+
+    [Fact]
+    public async Task RunAsync_GroupLevel_EachMemberGetsTheirOwnLinkSignedForThem()
+    {
+        Assert.True(await activity.RunAsync(Notice(new JsonObject { ["input.title"] = "t" }, group: "editors"), CancellationToken.None));
+        (JsonObject message, _) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        JsonObject[] links = [.. message["links"]!.AsArray().Select(l => l!.AsObject())];
+        Assert.Equal(["ed@example.com", "erin@example.com", "frank@example.com"], links.Select(l => l["approver"]!.GetValue<string>()));
+        var tokens = new ApprovalTokens(options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero)));
+        foreach (JsonObject link in links)
+        {
+            string token = Uri.UnescapeDataString(link["url"]!.GetValue<string>().Split("token=")[1]);
+            TokenCheck check = tokens.Check(token, "content-publishing:abc", "execution-1", "review-1");
+            Assert.Equal((TokenStatus.Valid, link["approver"]!.GetValue<string>()), (check.Status, check.Approver));
+            Assert.Equal(TokenStatus.Invalid, tokens.Check(token, "content-publishing:abc", "execution-2", "review-1").Status);
+        }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(ApprovalOptions.NoNotice)]
+    public async Task RunAsync_LevelWithoutANoticeChannel_SendsNothingAndLogsNoLink(string? notify)
+    {
+        Assert.False(await activity.RunAsync(Notice(new JsonObject { ["input.title"] = "t" }, notify), CancellationToken.None));
+
+        string logged = string.Join("\n", log.Messages);
+        Assert.Contains("review-1", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("token", logged, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("/api/approvals/", logged, StringComparison.Ordinal);
+        Assert.False(received.Reader.TryRead(out _));
+    }
 
     [Fact]
     public async Task RunAsync_SmallSnapshot_SendsItWholeWithSignedLinks()
@@ -49,7 +86,9 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
         Assert.Equal("A short draft.", message["snapshot"]!["steps.draft.output.text"]!.GetValue<string>());
         Assert.False(message["snapshotOmitted"]!.GetValue<bool>());
         Assert.Contains("\"A short draft.\"", message["text"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.StartsWith("https://streamcanvas.example.com/api/approvals/", message["approveUrl"]!.GetValue<string>(), StringComparison.Ordinal);
+        JsonObject link = Assert.Single(message["links"]!.AsArray())!.AsObject();
+        Assert.Equal("ed@example.com", link["approver"]!.GetValue<string>());
+        Assert.StartsWith("https://streamcanvas.example.com/api/approvals/", link["approveUrl"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -66,7 +105,20 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
         string text = message["text"]!.GetValue<string>();
         Assert.Contains("\"Durable timers\"", text, StringComparison.Ordinal);
         Assert.Contains($"{60_002 - NotifyApproversActivity.MaxTextValueChars} more characters", text, StringComparison.Ordinal);
-        Assert.Contains($"Read the whole gate: GET {message["decisionUrl"]!.GetValue<string>()}", text, StringComparison.Ordinal);
+        Assert.Contains($"ed@example.com: {message["links"]![0]!["url"]!.GetValue<string>()}", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>Keeps every message logged, at any level, with its arguments filled in.</summary>
+    sealed class RecordingLogger<T> : Microsoft.Extensions.Logging.ILogger<T>
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Messages.Enqueue(formatter(state, exception));
     }
 
     sealed class SingleClientFactory : IHttpClientFactory

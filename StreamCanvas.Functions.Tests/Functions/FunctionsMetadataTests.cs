@@ -33,7 +33,7 @@ public sealed class FunctionsMetadataTests
     public void Metadata_DurableFunctions_HaveTheirTriggers()
     {
         Assert.Equal("orchestrationTrigger", Trigger(Function(nameof(WorkflowOrchestrator)))["type"]!.GetValue<string>());
-        foreach (string activity in new[] { nameof(LlmStepActivity), nameof(ToolStepActivity), nameof(NotifyApproversActivity), nameof(StoreApprovalSnapshotActivity) })
+        foreach (string activity in new[] { nameof(LlmStepActivity), nameof(ToolStepActivity), nameof(NotifyApproversActivity), nameof(StoreApprovalSnapshotActivity), nameof(CloseGateLevelActivity) })
         {
             Assert.Equal("activityTrigger", Trigger(Function(activity))["type"]!.GetValue<string>());
         }

@@ -5,6 +5,7 @@ using Microsoft.DurableTask.Testing;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Support;
 
@@ -36,6 +37,9 @@ public sealed class InterpreterHost : IAsyncDisposable
 
     /// <summary>Throw to simulate storage that is down.</summary>
     public Func<SnapshotToStore, bool> StoreSnapshot { get; set; } = _ => true;
+
+    /// <summary>Closes a gate level in the decision table; by default no decision claimed the level.</summary>
+    public Func<GateLevelToClose, ApprovalDecision?> CloseGateLevel { get; set; } = _ => null;
 
     /// <summary>Whether a notice reached a webhook; throw to simulate a webhook that is down.</summary>
     public Func<ApprovalNotice, bool> Notify { get; set; } = _ => true;
@@ -84,6 +88,7 @@ public sealed class InterpreterHost : IAsyncDisposable
                 self!.StoredSnapshots[(stored.InstanceId, stored.GateId)] = stored.Snapshot;
                 return self.StoreSnapshot(stored);
             });
+            tasks.AddActivityFunc<GateLevelToClose, ApprovalDecision?>(nameof(CloseGateLevelActivity), (_, level) => self!.CloseGateLevel(level));
         }, new DurableTaskTestHostOptions { Port = port });
         self = new InterpreterHost(host);
         return self;

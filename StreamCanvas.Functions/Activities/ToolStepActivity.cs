@@ -57,6 +57,14 @@ public sealed partial class ToolStepActivity(IHttpClientFactory httpClientFactor
             double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             int status = (int)response.StatusCode;
             LogToolCalled(request.Step.InstanceId, step, call, status, elapsed);
+            if (status is >= 300 and < 400 && !IsExpected(status, request.ExpectStatus))
+            {
+                // Not followed: a redirect would carry the connection's headers (its API key) to whatever host it names.
+                string to = response.Headers.Location is { IsAbsoluteUri: true } location ? location.Host : target.Host;
+                return StepOutcome.Failure(FailureReasons.ToolRedirect, $"step '{step}': {call} answered {status}, a redirect to {to}; redirects are not followed", retryable: true)
+                    with { Status = status, DurationMilliseconds = elapsed };
+            }
+
             if (IsExpected(status, request.ExpectStatus))
             {
                 return new StepOutcome { Output = ParseBody(body), Status = status, DurationMilliseconds = elapsed };

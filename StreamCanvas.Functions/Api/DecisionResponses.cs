@@ -39,6 +39,11 @@ public static class DecisionResponses
                 return Problems.Conflict(outcome.Detail, new Dictionary<string, object?> { ["decision"] = outcome.Decision });
             case DecisionResult.SnapshotMismatch:
                 return Problems.Of(StatusCodes.Status409Conflict, "Snapshot mismatch", outcome.Detail, errors);
+            case DecisionResult.Escalated:
+                return Problems.Of(StatusCodes.Status409Conflict, "Escalated", outcome.Detail, errors,
+                    new Dictionary<string, object?> { ["currentLevel"] = outcome.CurrentLevel });
+            case DecisionResult.Suspended:
+                return Problems.Of(StatusCodes.Status409Conflict, "Run suspended", outcome.Detail, errors, new Dictionary<string, object?> { ["reason"] = "suspended" });
             default:
                 throw new InvalidOperationException($"no response for {outcome.Result}");
         }
@@ -58,11 +63,15 @@ public sealed record PendingApproval(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? DecisionToken { get; init; }
 
+    /// <summary>Who <see cref="DecisionToken"/> decides as (the level's first member).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DecisionApprover { get; init; }
+
     public static PendingApproval Of(HttpRequest request, GateView view) => new(
         view.InstanceId, view.Status.Workflow, view.Status.CurrentStep, view.Gate.GateId, view.Gate.Level, view.Gate.LevelIndex, view.Gate.Approvers,
         view.Gate.Group, view.Gate.OpenedAt, view.Gate.Deadline, Math.Max(0, (view.Now - view.Gate.OpenedAt).TotalSeconds), view.Gate.Snapshot,
         view.Gate.SnapshotHash, view.Gate.Criteria ?? [], RunLinks.For(request, view.InstanceId, view.Gate.GateId))
     {
-        DecisionToken = view.DecisionToken,
+        DecisionToken = view.DecisionToken, DecisionApprover = view.DecisionApprover,
     };
 }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
-using StreamCanvas.Storage;
+using StreamCanvas.Activities.Notices;
 
 namespace StreamCanvas.Approvals;
 
@@ -9,23 +9,22 @@ namespace StreamCanvas.Approvals;
 public sealed partial class ApprovalDecider
 {
     /// <summary>
-    /// A decision for a gate whose status is not visible yet is raised anyway: Durable keeps an event until the
-    /// run waits for it, and the gate then checks the snapshot hash itself. It is not claimed, so a decision the
-    /// gate ignores cannot block the real one.
+    /// A gate whose status is not visible yet is opening at its first level: the decision passes the same rules
+    /// (identity, level, criteria from the definition) and the same claim, and is raised; Durable keeps the event
+    /// until the gate waits for it, and the gate checks the snapshot hash itself.
     /// </summary>
-    async Task<DecisionOutcome> KeepEarlyDecisionAsync(string instanceId, string gateId, int level, JsonNode? body, DurableTaskClient client, CancellationToken cancellationToken)
+    async Task<DecisionOutcome> DecideEarlyAsync(
+        string instanceId, string gateId, TokenCheck token, GateRules rules, JsonNode? body, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        (DecisionRequest? decided, IReadOnlyList<Definitions.FieldError> errors) = DecisionRequest.Parse(body, gateCriteria: null);
-        if (decided is null)
+        DecisionOutcome outcome = await ClaimAndRaiseAsync(instanceId, gateId, token, rules, body, client, cancellationToken);
+        if (outcome.Result != DecisionResult.Accepted)
         {
-            return DecisionOutcome.Refused(DecisionResult.Invalid, "the decision is not valid", [.. errors]);
+            return outcome;
         }
 
-        ApprovalDecision decision = DecisionBuilder.Build(decided, level, decided.SnapshotHash, clock.GetUtcNow());
-        await store.RecordEarlyAsync(instanceId, gateId, decision, cancellationToken);
-        await RaiseAsync(instanceId, gateId, decision, client, cancellationToken);
-        LogEarly(instanceId, gateId, decision.Decision, decision.Approver);
-        return new DecisionOutcome(DecisionResult.AcceptedEarly, "the gate has not opened yet; the decision applies when it does", decision);
+        await store.RecordEarlyAsync(instanceId, gateId, outcome.Decision!, cancellationToken);
+        LogEarly(instanceId, gateId, outcome.Decision!.Decision, outcome.Decision.Approver);
+        return outcome with { Result = DecisionResult.AcceptedEarly, Detail = "the gate has not opened yet; the decision applies when it does" };
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kept an early decision for run {InstanceId} gate {GateId}: {Decision} by {Approver}")]

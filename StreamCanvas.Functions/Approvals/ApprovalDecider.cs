@@ -9,12 +9,14 @@ using StreamCanvas.Storage;
 namespace StreamCanvas.Approvals;
 
 /// <summary>
-/// Decides a gate: checks the link's token, finds the gate, applies <see cref="DecisionRules"/>, claims the gate
-/// in table storage (so exactly one decision wins) and raises the winner to the run. The only place a decision
-/// event is raised.
+/// Decides a gate: checks the link's token against the run, finds the gate, applies <see cref="DecisionRules"/>,
+/// claims the gate in table storage (so exactly one decision wins, against each other and against the level's
+/// timer) and raises the winner to the run. The only place a decision event is raised: a 202 means the run
+/// applies exactly that decision.
 /// </summary>
 public sealed partial class ApprovalDecider(
-    ApprovalTokens tokens, ApprovalDecisionStore store, TimeProvider clock, IOptions<ApprovalDecisionOptions> options, ILogger<ApprovalDecider> logger)
+    ApprovalTokens tokens, ApprovalDecisionStore store, TimeProvider clock, IOptions<ApprovalDecisionOptions> options,
+    IOptions<ApprovalOptions> approvals, ILogger<ApprovalDecider> logger)
 {
     /// <param name="body">The parsed body; <paramref name="rawBody"/> is kept with a refusal as it came.</param>
     public async Task<DecisionOutcome> DecideAsync(
@@ -48,25 +50,47 @@ public sealed partial class ApprovalDecider(
 
         if (gate is null)
         {
-            return GateRuns.MayStillOpen(run, gateId)
-                ? await KeepEarlyDecisionAsync(instanceId, gateId, check.Level, body, client, cancellationToken)
+            if (run.RuntimeStatus == OrchestrationRuntimeStatus.Suspended)
+            {
+                return DecisionOutcome.Suspended(instanceId);
+            }
+
+            return GateRuns.MayStillOpen(run, gateId) && GateRuns.StepOf(run, gateId) is { } step
+                ? await DecideEarlyAsync(instanceId, gateId, check, GateRules.Opening(gateId, step, approvals.Value), body, client, cancellationToken)
                 : await RefuseClosedAsync(instanceId, gateId, run, rawBody, cancellationToken);
         }
 
-        (DecisionRequest? decided, DecisionOutcome? broken) = DecisionRules.Check(check, gate, body);
+        return await ClaimAndRaiseAsync(instanceId, gateId, check, GateRules.Of(gate, approvals.Value, GateRuns.LevelsOf(run, gateId)), body, client, cancellationToken);
+    }
+
+    /// <summary>
+    /// The rules, the claim and the event, the same for every path: of all the decisions that pass the rules,
+    /// the first to claim the gate (while its level is still open) is raised; every other is told who won or
+    /// where the gate went.
+    /// </summary>
+    async Task<DecisionOutcome> ClaimAndRaiseAsync(
+        string instanceId, string gateId, TokenCheck token, GateRules rules, JsonNode? body, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        (DecisionRequest? decided, DecisionOutcome? broken) = DecisionRules.Check(token, rules, body);
         if (decided is null)
         {
             return broken!;
         }
 
-        ApprovalDecision decision = DecisionBuilder.Build(decided, gate.LevelIndex, gate.SnapshotHash, clock.GetUtcNow());
-        if (await store.TryClaimAsync(instanceId, gateId, decision, cancellationToken) is { } winner)
+        ApprovalDecision decision = DecisionBuilder.Build(decided, rules.LevelIndex, rules.SnapshotHash ?? decided.SnapshotHash, clock.GetUtcNow());
+        GateClaim claim = await store.TryClaimAsync(instanceId, gateId, decision, cancellationToken);
+        if (claim.Winner is { } winner)
         {
             return DecisionOutcome.AlreadyDecided(gateId, winner);
         }
 
+        if (claim.CurrentLevel is { } level)
+        {
+            return DecisionOutcome.Escalated(gateId, token.Level, level == ApprovalDecisionStore.TimedOutLevel ? null : rules.LevelName(level));
+        }
+
         await RaiseAsync(instanceId, gateId, decision, client, cancellationToken);
-        LogDecided(instanceId, gateId, decision.Decision, decision.Approver, gate.Level);
+        LogDecided(instanceId, gateId, decision.Decision, decision.Approver, rules.LevelName(rules.LevelIndex));
         return new DecisionOutcome(DecisionResult.Accepted, $"{decision.Decision} by {decision.Approver}", decision);
     }
 

@@ -12,6 +12,7 @@ public static class FunctionsHost
     public static void Run(string[] args)
     {
         FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
+        ConfigurationGuard.Check(builder.Configuration, builder.Environment, operatorKeySetting: null);
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<StreamCanvas.Functions.ProblemDetailsMiddleware>();
         builder.Services.AddStreamCanvas(builder.Configuration);

@@ -25,7 +25,9 @@ public static class StreamCanvasServices
         services.AddSingleton(TimeProvider.System);
 
         // Loaded once, eagerly, by the host at startup: an invalid definition stops the host with its message.
-        services.AddSingleton(_ => DefinitionLoader.LoadDirectory(WorkflowsDirectory(configuration)));
+        // A level's notify must name a configured channel (or "none"), checked here because it needs configuration.
+        services.AddSingleton(sp => NotifyChannels.Check(
+            DefinitionLoader.LoadDirectory(WorkflowsDirectory(configuration)), sp.GetRequiredService<IOptions<ApprovalOptions>>().Value));
 
         services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
@@ -42,6 +44,7 @@ public static class StreamCanvasServices
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
         services.AddHttpClient(ToolOptions.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddStandardResilienceHandler()
             .Configure((HttpStandardResilienceOptions resilience, IServiceProvider sp) =>
             {
@@ -65,12 +68,17 @@ public static class StreamCanvasServices
         services.AddSingleton<DecideApprovalHandler>();
         services.AddSingleton<ShowApprovalHandler>();
         services.AddSingleton<ListApprovalsHandler>();
-        services.AddHttpClient(NotifyApproversActivity.HttpClientName).AddStandardResilienceHandler();
+        // The webhook URL is a secret (Slack and Teams keep it in the path): the client logs no URLs.
+        services.AddHttpClient(NotifyApproversActivity.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
+            .RemoveAllLoggers()
+            .AddStandardResilienceHandler();
 
         services.AddTransient<LlmStepActivity>();
         services.AddTransient<ToolStepActivity>();
         services.AddTransient<NotifyApproversActivity>();
         services.AddTransient<StoreApprovalSnapshotActivity>();
+        services.AddTransient<CloseGateLevelActivity>();
 
         services.AddSingleton<RunStarter>();
 
@@ -84,6 +92,9 @@ public static class StreamCanvasServices
         services.AddSingleton<Api.Dashboard.DashboardHandler>();
         return services;
     }
+
+    /// <summary>Tool and notify calls never follow a redirect: it would carry their headers and bodies to another host.</summary>
+    static HttpMessageHandler NoRedirects() => new SocketsHttpHandler { AllowAutoRedirect = false };
 
     static string WorkflowsDirectory(IConfiguration configuration) =>
         configuration[WorkflowsPathSetting] is { Length: > 0 } path

@@ -32,6 +32,7 @@ public static partial class StandaloneHost
         builder.Configuration.AddLocalSettings(AppContext.BaseDirectory);
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddCommandLine(args);
+        ConfigurationGuard.Check(builder.Configuration, builder.Environment, OperatorKey.Setting);
 
         var options = builder.Configuration.GetSection(StandaloneOptions.Section).Get<StandaloneOptions>() ?? new StandaloneOptions();
         await using Azurite? azurite = await EnsureAzuriteAsync(builder.Configuration, options);
@@ -64,6 +65,7 @@ public static partial class StandaloneHost
                 tasks.AddActivity(nameof(ToolStepActivity), sp => new ServiceActivity<ToolStepRequest, StepOutcome>(sp.GetRequiredService<ToolStepActivity>().RunAsync));
                 tasks.AddActivity(nameof(NotifyApproversActivity), sp => new ServiceActivity<ApprovalNotice, bool>(sp.GetRequiredService<NotifyApproversActivity>().RunAsync));
                 tasks.AddActivity(nameof(StoreApprovalSnapshotActivity), sp => new ServiceActivity<SnapshotToStore, bool>(sp.GetRequiredService<StoreApprovalSnapshotActivity>().RunAsync));
+                tasks.AddActivity(nameof(CloseGateLevelActivity), sp => new ServiceActivity<GateLevelToClose, ApprovalDecision?>(sp.GetRequiredService<CloseGateLevelActivity>().RunAsync));
             });
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
