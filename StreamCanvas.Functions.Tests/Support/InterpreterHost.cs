@@ -41,6 +41,8 @@ public sealed class InterpreterHost : IAsyncDisposable
     /// <summary>Closes a gate level in the decision table; by default no decision claimed the level.</summary>
     public Func<GateLevelToClose, ApprovalDecision?> CloseGateLevel { get; set; } = _ => null;
 
+    public ConcurrentQueue<GateLevelToClose> ClosedLevels { get; } = new();
+
     /// <summary>Whether a notice reached a webhook; throw to simulate a webhook that is down.</summary>
     public Func<ApprovalNotice, bool> Notify { get; set; } = _ => true;
 
@@ -88,7 +90,11 @@ public sealed class InterpreterHost : IAsyncDisposable
                 self!.StoredSnapshots[(stored.InstanceId, stored.GateId)] = stored.Snapshot;
                 return self.StoreSnapshot(stored);
             });
-            tasks.AddActivityFunc<GateLevelToClose, ApprovalDecision?>(nameof(CloseGateLevelActivity), (_, level) => self!.CloseGateLevel(level));
+            tasks.AddActivityFunc<GateLevelToClose, ApprovalDecision?>(nameof(CloseGateLevelActivity), (_, level) =>
+            {
+                self!.ClosedLevels.Enqueue(level);
+                return self.CloseGateLevel(level);
+            });
         }, new DurableTaskTestHostOptions { Port = port });
         self = new InterpreterHost(host);
         return self;
