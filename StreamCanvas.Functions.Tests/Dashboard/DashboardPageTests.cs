@@ -37,6 +37,7 @@ public sealed class DashboardPageTests
         await Assertions.Expect(page.Locator($"#pending tr[data-run-id='{id}']")).ToHaveCountAsync(0);
         JsonObject done = await host.WaitForRunAsync(id);
         Assert.Equal("succeeded", done["outcome"]!.GetValue<string>());
-        Assert.Equal("dashboard", done["outputs"]!["review"]!["decidedBy"]!.GetValue<string>());
+        // The dashboard decides through a Development link issued to the level's first member (appsettings.Development.json's editors group).
+        Assert.Equal("editor@example.com", done["outputs"]!["review"]!["decidedBy"]!.GetValue<string>());
     }
 }

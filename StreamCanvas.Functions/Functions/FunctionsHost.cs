@@ -15,6 +15,7 @@ public static class FunctionsHost
         ConfigurationGuard.Check(builder.Configuration, builder.Environment, operatorKeySetting: null);
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<StreamCanvas.Functions.ProblemDetailsMiddleware>();
+        builder.UseMiddleware<LocalOnlyMiddleware>();
         builder.Services.AddStreamCanvas(builder.Configuration);
         builder.Services.AddStreamCanvasTelemetry(builder.Configuration, functionsHost: true);
         IHost host = builder.Build();

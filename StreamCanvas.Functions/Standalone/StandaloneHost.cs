@@ -82,6 +82,16 @@ public static partial class StandaloneHost
             Exception? error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
             return UnexpectedErrors.ToProblem(error ?? new InvalidOperationException("unknown error")).ExecuteAsync(context);
         }));
+        app.Use(async (context, next) =>
+        {
+            if (LocalRequests.Refuse(context.Request, app.Environment) is { } refused)
+            {
+                await refused.ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
         app.MapStreamCanvasApi();
         return app;
     }
