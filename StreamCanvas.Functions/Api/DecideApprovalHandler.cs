@@ -7,12 +7,20 @@ namespace StreamCanvas.Api;
 
 /// <summary>
 /// POST /api/approvals/{instanceId}/{gateId}: the signed decision webhook. The token is the only credential;
-/// <see cref="ApprovalDecider"/> claims the decision before it is raised to the run, so exactly one wins.
+/// <see cref="ApprovalDecider"/> claims the decision before it is raised to the run, so exactly one wins. Takes
+/// exactly application/json, or the approval page's form (with the token in it).
 /// </summary>
 public sealed class DecideApprovalHandler(ApprovalDecider decider)
 {
     public async Task<IResult> DecideAsync(HttpRequest request, string instanceId, string gateId, DurableTaskClient client, CancellationToken cancellationToken)
     {
+        if (ApprovalPage.IsForm(request))
+        {
+            // The approval page's form: its token travels in a hidden field, and the answer is a page.
+            (string? formToken, JsonObject form) = await ApprovalPage.ReadFormAsync(request, cancellationToken);
+            return ApprovalPage.Result(await decider.DecideAsync(instanceId, gateId, formToken, form, form.ToJsonString(), client, cancellationToken));
+        }
+
         request.EnableBuffering();
         (JsonNode? body, IResult? problem) = await JsonBody.ReadAsync(request, cancellationToken);
         if (problem is not null)
