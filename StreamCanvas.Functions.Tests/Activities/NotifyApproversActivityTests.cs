@@ -1,6 +1,10 @@
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+using StreamCanvas.Hosting;
 using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Notices;
@@ -106,6 +110,68 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
         Assert.Contains("\"Durable timers\"", text, StringComparison.Ordinal);
         Assert.Contains($"{60_002 - NotifyApproversActivity.MaxTextValueChars} more characters", text, StringComparison.Ordinal);
         Assert.Contains($"ed@example.com: {message["links"]![0]!["url"]!.GetValue<string>()}", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>The activity as the hosts register it (its HTTP client included), posting to <paramref name="webhook"/>.</summary>
+    static NotifyApproversActivity Registered(string webhook)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Approvals:SigningKey"] = "notice-test-key",
+            ["Approvals:Webhooks:reviewers"] = webhook,
+            ["Workflows:Path"] = RepoPaths.Workflows,
+        }).Build();
+        return new ServiceCollection().AddLogging().AddStreamCanvas(configuration).BuildServiceProvider().GetRequiredService<NotifyApproversActivity>();
+    }
+
+    [Fact]
+    public async Task RunAsync_WebhookAnswersWithARedirect_FailsWithoutFollowingIt()
+    {
+        int followed = 0;
+        await using StubHttpServer elsewhere = await StubHttpServer.StartAsync(context =>
+        {
+            Interlocked.Increment(ref followed);
+            return Task.CompletedTask;
+        });
+        await using StubHttpServer redirecting = await StubHttpServer.StartAsync(context =>
+        {
+            context.Response.StatusCode = 307;
+            context.Response.Headers.Location = elsewhere.BaseUrl + "/collect";
+            return Task.CompletedTask;
+        });
+
+        var failed = await Assert.ThrowsAsync<HttpRequestException>(() =>
+            Registered(redirecting.BaseUrl + "/hook").RunAsync(Notice(new JsonObject { ["input.title"] = "t" }), CancellationToken.None));
+
+        Assert.Contains("redirect", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(0, followed);
+    }
+
+    [Fact]
+    public async Task RunAsync_TracedCall_RecordsTheWebhookWithoutItsSecretPath()
+    {
+        var spans = new List<System.Diagnostics.Activity>();
+        using var tracer = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+            .AddHttpClientInstrumentation(StreamCanvas.Telemetry.SecretUrls.Configure)
+            .AddInMemoryExporter(spans)
+            .Build()!;
+        var port = new Uri(chat.BaseUrl).Port;
+
+        Assert.True(await Registered(chat.BaseUrl + "/services/T000/B000/secret-part-of-the-url").RunAsync(Notice(new JsonObject { ["input.title"] = "t" }), CancellationToken.None));
+        tracer.ForceFlush();
+
+        System.Diagnostics.Activity[] calls;
+        lock (spans)
+        {
+            calls = [.. spans.Where(s => s.GetTagItem("server.port") is int p && p == port)];
+        }
+
+        Assert.NotEmpty(calls);
+        Assert.All(calls, call =>
+        {
+            Assert.DoesNotContain("secret-part", call.GetTagItem("url.full")?.ToString() ?? "", StringComparison.Ordinal);
+            Assert.DoesNotContain(call.TagObjects, tag => tag.Value?.ToString()?.Contains("secret-part", StringComparison.Ordinal) == true);
+        });
     }
 
     /// <summary>Keeps every message logged, at any level, with its arguments filled in.</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamCanvas.Storage;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Activities.Notices;
 
@@ -53,7 +54,9 @@ public sealed partial class NotifyApproversActivity(
             deadline = notice.Deadline, links, snapshotHash = notice.SnapshotHash,
             snapshot = snapshotFits ? notice.Snapshot : null, snapshotOmitted = !snapshotFits, criteria = notice.Criteria,
         };
-        using HttpResponseMessage response = await httpClientFactory.CreateClient(HttpClientName).PostAsJsonAsync(url, message, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(message) };
+        SecretUrls.Mark(request);
+        using HttpResponseMessage response = await httpClientFactory.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
         if ((int)response.StatusCode is >= 300 and < 400)
         {
             // Redirects are not followed: they would carry the message (and its links) to another host.
