@@ -14,7 +14,7 @@ try
         await StandaloneHost.RunAsync(args);
     }
 }
-catch (Exception ex) when (ex is WorkflowDefinitionException or Microsoft.Extensions.Options.OptionsValidationException)
+catch (Exception ex) when (ex is WorkflowDefinitionException or UnsafeConfigurationException or Microsoft.Extensions.Options.OptionsValidationException)
 {
     // Configuration the engine cannot run with: say what is wrong and stop, without a stack trace.
     Console.Error.WriteLine(ex.Message);

@@ -39,13 +39,14 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
     {
         var azurite = await SharedAzurite.GetAsync();
         string taskHub = SharedAzurite.NewTaskHub();
+        string noticeSink = (await NoticeSink.Value).BaseUrl;
 
         // The app's port is picked before the process binds it, so another process can take it in between:
         // such a start is tried again on a new port.
         for (int attempt = 1; ; attempt++)
         {
             int port = LoopbackPorts.Free();
-            var host = new StandaloneHostProcess(SettingsFor(azurite, taskHub, port, extra, workflowsPath), port);
+            var host = new StandaloneHostProcess(SettingsFor(azurite, taskHub, port, extra, workflowsPath, noticeSink), port);
             try
             {
                 await host.StartProcessAsync();
@@ -75,7 +76,7 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
             ["Standalone__AzuriteTablePort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         int port = LoopbackPorts.Free();
-        Dictionary<string, string> settings = SettingsFor(await SharedAzurite.GetAsync(), SharedAzurite.NewTaskHub(), port, extra, workflowsPath);
+        Dictionary<string, string> settings = SettingsFor(await SharedAzurite.GetAsync(), SharedAzurite.NewTaskHub(), port, extra, workflowsPath, (await NoticeSink.Value).BaseUrl);
         foreach (string key in settings.Keys.Where(k => k.StartsWith("DurableTask__", StringComparison.Ordinal)).ToList())
         {
             settings.Remove(key);
@@ -107,7 +108,17 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
     /// <summary>Starts the engine again on the same settings, after <see cref="KillEngine"/>.</summary>
     public Task StartAgainAsync() => StartProcessAsync();
 
-    static Dictionary<string, string> SettingsFor(Azurite azurite, string taskHub, int port, IDictionary<string, string>? extra, string? workflowsPath)
+    /// <summary>
+    /// Where the test workflows' "reviewers" notices go unless a test captures them itself: a server shared by all
+    /// hosts that accepts and drops them (startup refuses a notify channel that is not configured).
+    /// </summary>
+    static readonly Lazy<Task<StubHttpServer>> NoticeSink = new(() => StubHttpServer.StartAsync(context =>
+    {
+        context.Response.StatusCode = 200;
+        return Task.CompletedTask;
+    }));
+
+    static Dictionary<string, string> SettingsFor(Azurite azurite, string taskHub, int port, IDictionary<string, string>? extra, string? workflowsPath, string noticeSink)
     {
         var settings = new Dictionary<string, string>
         {
@@ -122,6 +133,7 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
             ["Standalone__StartAzurite"] = "false",
             ["Workflows__Path"] = workflowsPath ?? RepoPaths.Workflows,
             ["Approvals__SigningKey"] = "integration-test-signing-key",
+            ["Approvals__Webhooks__reviewers"] = noticeSink + "/notices",
             ["Approvals__PublicBaseUrl"] = $"http://127.0.0.1:{port}",
             ["Tools__Connections__customerDirectory__BaseUrl"] = $"http://127.0.0.1:{port}/api/samples",
             ["Tools__Connections__cms__BaseUrl"] = $"http://127.0.0.1:{port}/api/samples",

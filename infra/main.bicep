@@ -65,6 +65,9 @@ param toolConnections { *: toolConnection } = {}
 @description('Approval notification webhooks (Approvals:Webhooks:<name>): name to the Key Vault secret holding the URL.')
 param approvalWebhooks { *: string } = {}
 
+@description('Approver groups (Approvals:Groups:<group>): group name to its members\' addresses, separated by commas; each member gets their own approval link.')
+param approverGroups { *: string } = {}
+
 @description('Object id of the person or pipeline that operates the app: sets the vault\'s secrets and uploads packages; empty grants no one.')
 param operatorPrincipalId string = ''
 
@@ -199,6 +202,7 @@ module appSettings 'modules/appsettings.bicep' = {
     signingKeySecretName: signingKeySecretName
     toolConnections: toolConnections
     approvalWebhooks: approvalWebhooks
+    approverGroups: approverGroups
   }
 }
 

@@ -25,6 +25,7 @@ param toolConnections = {
 
 // Incoming-webhook URLs carry their own credential, so each is a Key Vault secret, named here.
 param approvalWebhooks = {}
+param approverGroups = {}
 
 // The object id of whoever sets the secrets and uploads packages, e.g. `az ad signed-in-user show --query id -o tsv`.
 param operatorPrincipalId = ''

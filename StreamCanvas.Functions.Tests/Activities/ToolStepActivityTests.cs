@@ -160,6 +160,30 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_Redirect_IsNotFollowedAndFailsAsToolRedirectNamingTheHost()
+    {
+        string? keyAtTheOtherHost = null;
+        await using StubHttpServer elsewhere = await StubHttpServer.StartAsync(context =>
+        {
+            keyAtTheOtherHost = context.Request.Headers["x-api-key"];
+            return context.Response.WriteAsJsonAsync(new { ok = true });
+        });
+        respond = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status302Found;
+            context.Response.Headers.Location = elsewhere.BaseUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "/steal";
+            return Task.CompletedTask;
+        };
+
+        StepOutcome outcome = await Activity().RunAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ToolRedirect, outcome.Error!.Reason);
+        Assert.Contains("localhost", outcome.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(302, outcome.Status);
+        Assert.Null(keyAtTheOtherHost);
+    }
+
+    [Fact]
     public async Task RunAsync_UnexpectedClientError_IsAToolErrorNotRetried()
     {
         respond = context => { context.Response.StatusCode = 404; return context.Response.WriteAsync("no such customer"); };

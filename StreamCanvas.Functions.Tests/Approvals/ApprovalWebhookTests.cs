@@ -43,9 +43,9 @@ public sealed class ApprovalWebhookTests
             criteria = new Dictionary<string, bool> { ["Accurate"] = true },
             snapshotHash = pending["snapshotHash"]!.GetValue<string>(),
         };
-        using HttpResponseMessage accepted = await host.Http.PostAsJsonAsync(notice["decisionUrl"]!.GetValue<string>(), decision);
+        using HttpResponseMessage accepted = await host.Http.PostAsJsonAsync(notice["links"]![0]!["url"]!.GetValue<string>(), decision);
         JsonObject run = await host.WaitForRunAsync(id, TimeSpan.FromSeconds(120));
-        using HttpResponseMessage again = await host.Http.PostAsJsonAsync(notice["decisionUrl"]!.GetValue<string>(), decision with { approver = "ed@example.com" });
+        using HttpResponseMessage again = await host.Http.PostAsJsonAsync(notice["links"]![0]!["url"]!.GetValue<string>(), decision with { approver = "ed@example.com" });
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Equal(("Completed", "succeeded"), (run["runtimeStatus"]!.GetValue<string>(), run["outcome"]!.GetValue<string>()));
@@ -66,7 +66,7 @@ public sealed class ApprovalWebhookTests
         string title = string.Concat(Enumerable.Repeat("A long brief the reviewer must read in full. ", 200));
         string id = (await host.StartRunAsync("approval-gate", new { title }))["instanceId"]!.GetValue<string>();
 
-        JsonObject pending = await PendingGateAsync(host, id);
+        JsonObject pending = await GateDecisions.PendingGateAsync(host.Http, id);
         JsonObject run = (await host.Http.GetFromJsonAsync<JsonObject>($"api/runs/{Uri.EscapeDataString(id)}"))!;
         var snapshots = new Azure.Storage.Blobs.BlobContainerClient(host.Settings["AzureWebJobsStorage"], ApprovalSnapshotStore.ContainerName);
         string prefix = Uri.EscapeDataString(id) + "/";

@@ -54,6 +54,8 @@ public sealed class LocalSettingsSampleTests
 
     static string ConnectionsMap => $"{ToolOptions.Section}__{nameof(ToolOptions.Connections)}";
 
+    static string GroupsMap => $"{ApprovalOptions.Section}__{nameof(ApprovalOptions.Groups)}";
+
     static string WebhooksMap => $"{ApprovalOptions.Section}__{nameof(ApprovalOptions.Webhooks)}";
 
     /// <summary>The names the sample workflows give map entries: the connections tool steps call, the webhooks levels notify.</summary>
@@ -63,7 +65,9 @@ public sealed class LocalSettingsSampleTests
         return new Dictionary<string, string[]>
         {
             [ConnectionsMap] = [.. steps.OfType<ToolStep>().Select(s => s.Connection).Distinct()],
-            [WebhooksMap] = [.. steps.OfType<ApprovalStep>().SelectMany(s => s.Escalation).Select(l => l.Notify).OfType<string>().Distinct()],
+            [WebhooksMap] = [.. steps.OfType<ApprovalStep>().SelectMany(s => s.Escalation).Select(l => l.Notify).OfType<string>()
+                .Where(n => n != ApprovalOptions.NoNotice).Distinct()],
+            [GroupsMap] = [.. steps.OfType<ApprovalStep>().SelectMany(s => s.Escalation).Select(l => l.Group).OfType<string>().Distinct()],
         };
     }
 

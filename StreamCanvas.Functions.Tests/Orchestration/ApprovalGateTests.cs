@@ -192,6 +192,42 @@ public sealed class ApprovalGateTests : IAsyncLifetime
         Assert.Equal([0, 0, 1], host.Notices.Select(n => n.LevelIndex));
     }
 
+    [Fact]
+    public async Task RunAsync_DecisionForALevelTheGateHasLeft_IsIgnoredAndTheGateWaitsAtItsLevel()
+    {
+        string id = await host.StartAsync(TestDefinitions.Request(Workflow(editorTimeout: "PT2S")));
+        OpenGate editor = await OpenGateAsync(id, "review-1");
+        OpenGate chief = await OpenGateAsync(id, "review-1", level: 1);
+
+        // Made at the editor level, arriving after the escalation: it must not be applied as the chief's.
+        await RaiseAsync(id, chief, Decide(Decisions.Approve, "ed@example.com", editor));
+        await RaiseAsync(id, chief, Decide(Decisions.Approve, "chief@example.com", chief));
+        OrchestrationMetadata done = await host.WaitAsync(id);
+
+        ApprovalRecord approval = done.ReadOutputAs<WorkflowRunResult>()!.Steps[1].Approval!;
+        Assert.Equal(("chief@example.com", 1), (approval.DecidedBy, approval.LevelIndex));
+        Assert.Contains(approval.Ignored, i => i.StartsWith("ed@example.com: decided for level 0", StringComparison.Ordinal));
+        Assert.Equal([0], host.ClosedLevels.Select(l => l.Level));
+    }
+
+    [Fact]
+    public async Task RunAsync_LevelTimerFiresAfterADecisionClaimedTheLevel_AppliesTheClaimedDecision()
+    {
+        var claimed = new TaskCompletionSource<ApprovalDecision?>();
+        host.CloseGateLevel = _ => claimed.Task.GetAwaiter().GetResult();
+        string id = await host.StartAsync(TestDefinitions.Request(Workflow(editorTimeout: "PT2S")));
+        OpenGate editor = await OpenGateAsync(id, "review-1");
+        // Answered 202 just before the timer fired; its event is still on its way.
+        claimed.SetResult(Decide(Decisions.Approve, "ed@example.com", editor));
+
+        OrchestrationMetadata done = await host.WaitAsync(id);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        ApprovalRecord approval = done.ReadOutputAs<WorkflowRunResult>()!.Steps[1].Approval!;
+        Assert.Equal(("ed@example.com", "editor", 0), (approval.DecidedBy, approval.Level, approval.LevelIndex));
+        Assert.Empty(approval.Escalations);
+    }
+
     [Theory]
     [InlineData(TimeoutActions.Approve, OrchestrationRuntimeStatus.Completed, null)]
     [InlineData(TimeoutActions.Reject, OrchestrationRuntimeStatus.Failed, FailureReasons.ApprovalRejected)]

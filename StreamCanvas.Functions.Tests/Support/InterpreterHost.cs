@@ -6,6 +6,7 @@ using StreamCanvas.Activities;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Hosting;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Support;
 
@@ -37,6 +38,11 @@ public sealed class InterpreterHost : IAsyncDisposable
 
     /// <summary>Throw to simulate storage that is down.</summary>
     public Func<SnapshotToStore, bool> StoreSnapshot { get; set; } = _ => true;
+
+    /// <summary>Closes a gate level in the decision table; by default no decision claimed the level.</summary>
+    public Func<GateLevelToClose, ApprovalDecision?> CloseGateLevel { get; set; } = _ => null;
+
+    public ConcurrentQueue<GateLevelToClose> ClosedLevels { get; } = new();
 
     /// <summary>Whether a notice reached a webhook; throw to simulate a webhook that is down.</summary>
     public Func<ApprovalNotice, bool> Notify { get; set; } = _ => true;
@@ -86,6 +92,9 @@ public sealed class InterpreterHost : IAsyncDisposable
             case SnapshotToStore stored when activity == nameof(StoreApprovalSnapshotActivity):
                 StoredSnapshots[(stored.InstanceId, stored.GateId)] = stored.Snapshot;
                 return StoreSnapshot(stored);
+            case GateLevelToClose level when activity == nameof(CloseGateLevelActivity):
+                ClosedLevels.Enqueue(level);
+                return CloseGateLevel(level);
             default:
                 throw new InvalidOperationException($"InterpreterHost has no script for activity {activity}");
         }

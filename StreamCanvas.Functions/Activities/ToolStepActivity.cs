@@ -64,6 +64,14 @@ public sealed partial class ToolStepActivity(IHttpClientFactory httpClientFactor
             double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             int status = (int)response.StatusCode;
             LogToolCalled(request.Step.InstanceId, step, call, status, elapsed);
+            if (status is >= 300 and < 400 && !IsExpected(status, request.ExpectStatus))
+            {
+                // Not followed: a redirect would carry the connection's headers (its API key) to whatever host it names.
+                string to = response.Headers.Location is { IsAbsoluteUri: true } location ? location.Host : target.Host;
+                return StepOutcome.Failure(FailureReasons.ToolRedirect, $"step '{step}': {call} answered {status}, a redirect to {to}; redirects are not followed", retryable: true)
+                    with { Status = status, DurationMilliseconds = elapsed };
+            }
+
             if (body is null)
             {
                 // A cut body would be a wrong output that looks right: fail the step instead, naming the limit.

@@ -18,9 +18,10 @@ public static class JsonBody
             return (null, TooLarge());
         }
 
+        // Exactly application/json (parameters such as charset aside): any other type, "text/plain;x=+json" included,
+        // is one a cross-site page can send without a CORS preflight.
         string? contentType = request.ContentType;
-        if (contentType is null || !(contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ||
-                                     contentType.Contains("+json", StringComparison.OrdinalIgnoreCase)))
+        if (!IsJson(contentType))
         {
             return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 $"send the body as application/json (got '{contentType ?? "none"}')", [new FieldError("Content-Type", "must be application/json")]));
@@ -57,6 +58,10 @@ public static class JsonBody
                 new FieldError(ex.Path ?? "", $"syntax error at line {(ex.LineNumber ?? 0) + 1}, byte {ex.BytePositionInLine ?? 0}")));
         }
     }
+
+    public static bool IsJson(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed) &&
+        parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
     static IResult TooLarge() => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large",
         $"the body is larger than {MaxBytes} bytes", [new FieldError("", $"at most {MaxBytes} bytes")]);

@@ -12,6 +12,9 @@ public sealed record RunView
     public required string Workflow { get; init; }
     public string? Version { get; init; }
     public string? DefinitionHash { get; init; }
+
+    /// <summary>This execution of the instance id (new at every start); approval links are signed for it.</summary>
+    public string? ExecutionId { get; init; }
     public required string RuntimeStatus { get; init; }
 
     /// <summary>running, waiting-for-approval, retrying, completed, failed, terminated, suspended.</summary>
@@ -50,6 +53,7 @@ public sealed record RunView
             Workflow = status?.Workflow ?? request?.Definition.Name ?? RunIds.WorkflowOf(metadata.InstanceId),
             Version = status?.Version ?? request?.Definition.Version,
             DefinitionHash = request?.DefinitionHash,
+            ExecutionId = request?.ExecutionId,
             RuntimeStatus = metadata.RuntimeStatus.ToString(),
             State = metadata.RuntimeStatus switch
             {

@@ -10,6 +10,9 @@ public static class FailureReasons
     public const string ToolTimeout = "tool-timeout";
     public const string ToolNotAllowed = "tool-not-allowed";
     public const string ToolResponseTooLarge = "tool-response-too-large";
+
+    /// <summary>A tool answered 3xx: redirects are not followed, since they would carry the connection's headers elsewhere.</summary>
+    public const string ToolRedirect = "tool-redirect";
     public const string ActivityError = "activity-error";
     public const string ApprovalTimeout = "approval-timeout";
     public const string ApprovalRejected = "approval-rejected";

@@ -6,8 +6,8 @@ using StreamCanvas.Storage;
 
 namespace StreamCanvas.Functions;
 
-/// <summary>Approval routes under the Functions host, handed to <see cref="ApprovalsHandler"/>.</summary>
-public sealed class ApprovalHttpFunctions(ApprovalsHandler approvals)
+/// <summary>Approval routes under the Functions host, each handed to its handler.</summary>
+public sealed class ApprovalHttpFunctions(DecideApprovalHandler decide, ShowApprovalHandler show, ListApprovalsHandler list)
 {
     /// <summary>Anonymous at the host: the signed decision token is the credential, so links never carry a function key.</summary>
     [Function(nameof(DecideApproval))]
@@ -17,7 +17,7 @@ public sealed class ApprovalHttpFunctions(ApprovalsHandler approvals)
         string gateId,
         [DurableClient] DurableTaskClient client,
         FunctionContext context) =>
-        approvals.DecideAsync(request, instanceId, gateId, client, context.CancellationToken);
+        decide.DecideAsync(request, instanceId, gateId, client, context.CancellationToken);
 
     /// <summary>Anonymous for the same reason: the approval link shows its gate with the token alone.</summary>
     [Function(nameof(ShowApproval))]
@@ -27,12 +27,12 @@ public sealed class ApprovalHttpFunctions(ApprovalsHandler approvals)
         string gateId,
         [DurableClient] DurableTaskClient client,
         FunctionContext context) =>
-        approvals.ShowAsync(request, instanceId, gateId, client, context.CancellationToken);
+        show.ShowAsync(request, instanceId, gateId, client, context.CancellationToken);
 
     [Function(nameof(ListApprovals))]
     public Task<IResult> ListApprovals(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Approvals)] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         FunctionContext context) =>
-        approvals.ListAsync(request, client, context.CancellationToken);
+        list.ListAsync(request, client, context.CancellationToken);
 }

@@ -12,8 +12,10 @@ public static class FunctionsHost
     public static void Run(string[] args)
     {
         FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
+        ConfigurationGuard.Check(builder.Configuration, builder.Environment, operatorKeySetting: null);
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<StreamCanvas.Functions.ProblemDetailsMiddleware>();
+        builder.UseMiddleware<LocalOnlyMiddleware>();
         builder.Services.AddStreamCanvas(builder.Configuration);
         builder.Services.AddStreamCanvasTelemetry(builder.Configuration, functionsHost: true);
         IHost host = builder.Build();

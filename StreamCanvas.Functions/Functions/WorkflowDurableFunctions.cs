@@ -3,12 +3,14 @@ using Microsoft.DurableTask;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Functions;
 
 /// <summary>The orchestrator and activities under the Functions host; the same classes the standalone worker registers.</summary>
 public sealed class WorkflowDurableFunctions(
-    LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot)
+    LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot,
+    CloseGateLevelActivity closeGateLevel)
 {
     [Function(nameof(WorkflowOrchestrator))]
     public static Task<WorkflowRunResult> RunWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -30,4 +32,8 @@ public sealed class WorkflowDurableFunctions(
     [Function(nameof(StoreApprovalSnapshotActivity))]
     public Task<bool> StoreApprovalSnapshot([ActivityTrigger] SnapshotToStore request, FunctionContext context) =>
         storeSnapshot.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(CloseGateLevelActivity))]
+    public Task<ApprovalDecision?> CloseGateLevel([ActivityTrigger] GateLevelToClose request, FunctionContext context) =>
+        closeGateLevel.RunAsync(request, context.CancellationToken);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Storage;
 
 namespace StreamCanvas.Hosting;
 
@@ -22,6 +23,7 @@ public static class DurableTasks
         DurableActivity.Of<ToolStepActivity, ToolStepRequest, StepOutcome>(),
         DurableActivity.Of<NotifyApproversActivity, ApprovalNotice, bool>(),
         DurableActivity.Of<StoreApprovalSnapshotActivity, SnapshotToStore, bool>(),
+        DurableActivity.Of<CloseGateLevelActivity, GateLevelToClose, ApprovalDecision?>(),
     ];
 
     /// <summary>Every activity class as a service, for the worker (standalone) or the triggers (Functions) to resolve.</summary>

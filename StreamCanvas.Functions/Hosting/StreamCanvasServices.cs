@@ -7,6 +7,7 @@ using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Api;
 using StreamCanvas.Api.Dashboard;
+using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
 using StreamCanvas.Starts;
 using StreamCanvas.Storage;
@@ -23,7 +24,9 @@ public static class StreamCanvasServices
         services.AddSingleton(TimeProvider.System);
 
         // Loaded once, eagerly, by the host at startup: an invalid definition stops the host with its message.
-        services.AddSingleton(_ => DefinitionLoader.LoadDirectory(WorkflowsDirectory(configuration)));
+        // A level's notify must name a configured channel (or "none"), checked here because it needs configuration.
+        services.AddSingleton(sp => NotifyChannels.Check(
+            DefinitionLoader.LoadDirectory(WorkflowsDirectory(configuration)), sp.GetRequiredService<IOptions<ApprovalOptions>>().Value));
 
         services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
@@ -40,6 +43,7 @@ public static class StreamCanvasServices
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
         services.AddHttpClient(ToolOptions.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddStandardResilienceHandler()
             .Configure((HttpStandardResilienceOptions resilience, IServiceProvider sp) =>
             {
@@ -57,8 +61,17 @@ public static class StreamCanvasServices
         services.AddSingleton<ApprovalTokens>();
         services.AddSingleton(_ => ApprovalDecisionStore.Create(configuration));
         services.AddSingleton(_ => ApprovalSnapshotStore.Create(configuration));
-        services.AddSingleton<ApprovalsHandler>();
-        services.AddHttpClient(NotifyApproversActivity.HttpClientName).AddStandardResilienceHandler();
+        services.AddOptions<ApprovalDecisionOptions>();
+        services.AddSingleton<ApprovalDecider>();
+        services.AddSingleton<GateViews>();
+        services.AddSingleton<DecideApprovalHandler>();
+        services.AddSingleton<ShowApprovalHandler>();
+        services.AddSingleton<ListApprovalsHandler>();
+        // The webhook URL is a secret (Slack and Teams keep it in the path): the client logs no URLs.
+        services.AddHttpClient(NotifyApproversActivity.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
+            .RemoveAllLoggers()
+            .AddStandardResilienceHandler();
 
         services.AddActivityServices();
 
@@ -75,6 +88,9 @@ public static class StreamCanvasServices
         services.AddSingleton<Api.Dashboard.DashboardHandler>();
         return services;
     }
+
+    /// <summary>Tool and notify calls never follow a redirect: it would carry their headers and bodies to another host.</summary>
+    static HttpMessageHandler NoRedirects() => new SocketsHttpHandler { AllowAutoRedirect = false };
 
     static string WorkflowsDirectory(IConfiguration configuration) =>
         configuration[WorkflowsPathSetting] is { Length: > 0 } path

@@ -55,8 +55,7 @@ public static class TelemetryRegistration
         {
             tracing.AddSource(StreamCanvasTelemetry.Name, StreamCanvasTelemetry.DurableTaskSource)
                 .AddProcessor<BackgroundCallFilter>()
-                .AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = request =>
-                    !BackgroundCallFilter.IsGrpc(request.Content?.Headers.ContentType?.MediaType));
+                .AddHttpClientInstrumentation(SecretUrls.Configure);
             if (!functionsHost)
             {
                 // Under the Functions host the host itself records the HTTP request and passes its context in.

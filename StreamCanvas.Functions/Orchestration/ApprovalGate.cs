@@ -125,7 +125,7 @@ internal static class ApprovalGate
             while (await Task.WhenAny(gate.Decision, timer) == gate.Decision)
             {
                 ApprovalDecision received = gate.Decision.Result;
-                if (gate.Refuse(received) is string why)
+                if (gate.Refuse(received, run.EngineRevision >= 3 ? index : null) is string why)
                 {
                     // Only the webhook should raise decisions, and it checks first; anything else raised on the
                     // gate's event is recorded and ignored, and the same timer keeps running.
@@ -143,9 +143,39 @@ internal static class ApprovalGate
             {
                 await NotifyAsync(context, run, gate, index, NoticeKinds.Reminder, deadline);
             }
+            else if (run.EngineRevision >= 3 && await CloseLevelAsync(context, gate, index) is { } claimed)
+            {
+                // A decision claimed this level before its time ran out and was answered 202: that is what applies.
+                if (gate.Refuse(claimed, index) is string why)
+                {
+                    gate.Ignored.Add($"{claimed.Approver}: {why}");
+                    return null;
+                }
+
+                return claimed with { Level = index };
+            }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Closes the level in the decision table before the gate moves on, so a decision and the level's timer
+    /// cannot both win: the claimed decision comes back, or the table refuses every later claim for the level.
+    /// </summary>
+    static async Task<ApprovalDecision?> CloseLevelAsync(TaskOrchestrationContext context, Gate gate, int index)
+    {
+        int next = index + 1 < gate.Step.Escalation.Count ? index + 1 : ApprovalDecisionStore.TimedOutLevel;
+        try
+        {
+            return await context.CallActivityAsync<ApprovalDecision?>(nameof(CloseGateLevelActivity), new GateLevelToClose(context.InstanceId, gate.Id, index, next), StoreRetry);
+        }
+        catch (TaskFailedException ex)
+        {
+            // The table is unreachable even after retries: escalate on the timer as before, and say so.
+            gate.Ignored.Add($"level {index} could not be closed in the decision table: {ex.FailureDetails.ErrorMessage}");
+            return null;
+        }
     }
 
     /// <summary>
@@ -178,7 +208,10 @@ internal static class ApprovalGate
         EscalationLevel level = gate.Step.Escalation[index];
         var notice = new ApprovalNotice(
             new StepIdentity(context.InstanceId, run.Definition.Name, gate.Step.Id, 1),
-            gate.Id, kind, index, level.Name, level.Approvers, level.Group, level.Notify, deadline, gate.Snapshot, gate.Hash, gate.Step.Criteria);
+            gate.Id, kind, index, level.Name, level.Approvers, level.Group, level.Notify, deadline, gate.Snapshot, gate.Hash, gate.Step.Criteria)
+        {
+            ExecutionId = run.ExecutionId,
+        };
         DateTime at = context.CurrentUtcDateTime;
         try
         {
@@ -209,9 +242,11 @@ internal static class ApprovalGate
         public void Listen(TaskOrchestrationContext context) =>
             Decision = context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvents.ForGate(Id));
 
-        public string? Refuse(ApprovalDecision decision) =>
+        /// <summary>Why a decision cannot apply; <paramref name="level"/> (revision 3 on) must be the level it was made for.</summary>
+        public string? Refuse(ApprovalDecision decision, int? level) =>
             !Decisions.All.Contains(decision.Decision) ? $"unknown decision '{decision.Decision}'"
             : decision.SnapshotHash != Hash ? "the snapshot hash does not match what the gate opened with"
+            : level is { } current && decision.Level != current ? $"decided for level {decision.Level}, but the gate is at level {current}"
             : null;
     }
 }

@@ -15,6 +15,9 @@ public sealed class RunState(WorkflowRunRequest request)
     /// <summary>The interpreter revision the run started under (see <see cref="WorkflowRunRequest.CurrentEngineRevision"/>).</summary>
     public int EngineRevision { get; } = request.Revision;
 
+    /// <summary>What approval links of this execution are signed for (empty for runs that started without one).</summary>
+    public string ExecutionId { get; } = request.ExecutionId ?? "";
+
     /// <summary>{ "input": ..., "steps": { "&lt;id&gt;": { "output", "status", "attempts", "model" } } }.</summary>
     public JsonObject Data { get; } = new()
     {

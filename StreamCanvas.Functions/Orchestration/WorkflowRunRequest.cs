@@ -10,20 +10,28 @@ namespace StreamCanvas.Orchestration;
 /// newer interpreter that schedules different work replays older runs the way they began.
 /// </summary>
 /// <param name="EngineRevision">Null for runs started before revisions were recorded (revision 1).</param>
+/// <param name="ExecutionId">
+/// New for every start, so approval links signed for one execution of an instance id are never honoured by a
+/// later one (purged and started again with the same id). Null for runs started before it was recorded.
+/// </param>
 public sealed record WorkflowRunRequest(
-    WorkflowDefinition Definition, string DefinitionHash, JsonObject Input, string? CorrelationId = null, int? EngineRevision = null)
+    WorkflowDefinition Definition, string DefinitionHash, JsonObject Input, string? CorrelationId = null, int? EngineRevision = null, string? ExecutionId = null)
 {
     /// <summary>
     /// Raise it when the interpreter starts scheduling activities, timers or events differently, and branch on
     /// <see cref="Revision"/> so runs in flight keep their history's shape.
     /// 2: a large approval snapshot is stored by an activity before its gate opens.
+    /// 3: when a gate level's time runs out, an activity closes the level in the decision table first (a decision
+    ///    that claimed the level in time is applied), and a decision event for another level is ignored.
     /// </summary>
-    public const int CurrentEngineRevision = 2;
+    public const int CurrentEngineRevision = 3;
 
     [JsonIgnore]
     public int Revision => EngineRevision ?? 1;
 
     /// <summary>A request for a new run, under the interpreter deployed now.</summary>
     public static WorkflowRunRequest New(WorkflowDefinition definition, string definitionHash, JsonObject input, string? correlationId = null) =>
-        new(definition, definitionHash, input, correlationId, CurrentEngineRevision);
+        new(definition, definitionHash, input, correlationId, CurrentEngineRevision, NewExecutionId());
+
+    public static string NewExecutionId() => Guid.NewGuid().ToString("N");
 }

@@ -47,10 +47,12 @@ public sealed partial class OperatorKey
             return Unauthorized($"operator routes are closed: {Setting} is not configured");
         }
 
-        string given = request.Headers[Header].ToString() is { Length: > 0 } header ? header : request.Query[QueryParameter].ToString();
+        // In the query only for reads: a cross-site page can send a simple POST with ?code= and no preflight.
+        string given = request.Headers[Header].ToString() is { Length: > 0 } header ? header
+            : HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) ? request.Query[QueryParameter].ToString() : "";
         if (given.Length == 0)
         {
-            return Unauthorized($"send the operator key in the {Header} header");
+            return Unauthorized($"send the operator key in the {Header} header (a ?{QueryParameter}= query is accepted only on GET)");
         }
 
         return CryptographicOperations.FixedTimeEquals(expected, Encoding.UTF8.GetBytes(given)) ? null : Unauthorized("the operator key is not valid");

@@ -29,6 +29,7 @@ public static partial class StandaloneHost
         builder.Configuration.AddLocalSettings(AppContext.BaseDirectory);
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddCommandLine(args);
+        ConfigurationGuard.Check(builder.Configuration, builder.Environment, OperatorKey.Setting);
 
         var options = builder.Configuration.GetSection(StandaloneOptions.Section).Get<StandaloneOptions>() ?? new StandaloneOptions();
         Azurite? azurite;
@@ -98,6 +99,16 @@ public static partial class StandaloneHost
             Exception? error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
             return UnexpectedErrors.ToProblem(error ?? new InvalidOperationException("unknown error")).ExecuteAsync(context);
         }));
+        app.Use(async (context, next) =>
+        {
+            if (LocalRequests.Refuse(context.Request, app.Environment) is { } refused)
+            {
+                await refused.ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
         app.MapStreamCanvasApi();
         return app;
     }

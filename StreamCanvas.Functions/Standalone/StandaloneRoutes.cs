@@ -23,7 +23,7 @@ public static class StandaloneRoutes
         keyed.MapGet(ApiRoutes.Workflows, (WorkflowsHandler handler) => handler.List());
         keyed.MapGet(ApiRoutes.WorkflowVersions, (string name, DurableTaskClient client, WorkflowsHandler handler, CancellationToken ct) =>
             handler.VersionsAsync(name, client, ct));
-        keyed.MapGet(ApiRoutes.Approvals, (HttpRequest request, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
+        keyed.MapGet(ApiRoutes.Approvals, (HttpRequest request, DurableTaskClient client, ListApprovalsHandler handler, CancellationToken ct) =>
             handler.ListAsync(request, client, ct));
 
         // Anonymous, as under the Functions host: the decision token is the approver's only credential.
@@ -32,9 +32,9 @@ public static class StandaloneRoutes
         api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, SampleCms cms, CancellationToken ct) => cms.PublishAsync(request, ct));
         api.MapGet(ApiRoutes.Dashboard, (DashboardHandler dashboard) => dashboard.Page());
         api.MapGet(ApiRoutes.DashboardAsset, (string file, DashboardHandler dashboard, [FromServices] OperatorKey key) => dashboard.Asset(file, key.Value));
-        api.MapGet(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
+        api.MapGet(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ShowApprovalHandler handler, CancellationToken ct) =>
             handler.ShowAsync(request, instanceId, gateId, client, ct));
-        api.MapPost(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ApprovalsHandler handler, CancellationToken ct) =>
+        api.MapPost(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, DecideApprovalHandler handler, CancellationToken ct) =>
             handler.DecideAsync(request, instanceId, gateId, client, ct));
         return app;
     }

@@ -90,7 +90,7 @@ public sealed partial class RunStarter(WorkflowCatalog catalog, IStartClaims cla
     public async Task<string> RestartAsync(WorkflowRunRequest request, DurableTaskClient client, CancellationToken cancellationToken)
     {
         // A new instance: it runs under the interpreter deployed now, on the definition version the original ran.
-        request = request with { EngineRevision = WorkflowRunRequest.CurrentEngineRevision };
+        request = request with { EngineRevision = WorkflowRunRequest.CurrentEngineRevision, ExecutionId = WorkflowRunRequest.NewExecutionId() };
         string instanceId = await client.ScheduleNewOrchestrationInstanceAsync(nameof(WorkflowOrchestrator), request,
             new StartOrchestrationOptions(RunIds.New(request.Definition.Name)), cancellationToken);
         LogStarted(request.Definition.Name, request.Definition.Version, instanceId, "restart");

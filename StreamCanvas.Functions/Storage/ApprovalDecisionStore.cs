@@ -6,8 +6,9 @@ using Microsoft.Extensions.Configuration;
 namespace StreamCanvas.Storage;
 
 /// <summary>
-/// Which decision won each gate: one row per (instance, gate) in the app's own storage account. Adding the row
-/// is the claim, so of two concurrent decisions exactly one gets in and the other reads the winner back.
+/// Which decision won each gate: one row per (instance, gate) in the app's own storage account, changed only
+/// with optimistic concurrency. A decision's claim and the gate's escalation both change the row, so of any
+/// number of concurrent decisions and the level's timer exactly one gets in and the others read what it wrote.
 /// </summary>
 public sealed class ApprovalDecisionStore(TableClient table)
 {
@@ -19,31 +20,114 @@ public sealed class ApprovalDecisionStore(TableClient table)
     public static ApprovalDecisionStore Create(IConfiguration configuration) =>
         new(StorageClients.Tables(configuration).GetTableClient(TableName));
 
-    /// <summary>Records the decision unless the gate already has one; returns the one already recorded, or null when this one won.</summary>
-    public async Task<ApprovalDecision?> TryClaimAsync(string instanceId, string gateId, ApprovalDecision decision, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the decision unless the gate already has one or has moved past the decision's level. Of any number
+    /// of concurrent claims and the gate's own escalation (<see cref="CloseLevelAsync"/>), exactly one changes the
+    /// row first; the others read what it says.
+    /// </summary>
+    public async Task<GateClaim> TryClaimAsync(string instanceId, string gateId, ApprovalDecision decision, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var entity = new TableEntity(Key(instanceId), Key(gateId)) { ["Decision"] = JsonSerializer.Serialize(decision, JsonSerializerOptions.Web) };
-        try
+        while (true)
         {
-            await table.AddEntityAsync(entity, cancellationToken);
-            return null;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            return await FindAsync(instanceId, gateId, cancellationToken)
-                ?? throw new InvalidOperationException($"gate {gateId} of {instanceId} was claimed but its decision cannot be read", ex);
+            (TableEntity? row, ApprovalDecision? recorded, int? level) = await ReadAsync(instanceId, gateId, cancellationToken);
+            if (recorded is not null)
+            {
+                return new GateClaim(recorded, null);
+            }
+
+            if (level is { } current && current != decision.Level)
+            {
+                return new GateClaim(null, current);
+            }
+
+            var entity = new TableEntity(Key(instanceId), Key(gateId))
+            {
+                [DecisionColumn] = JsonSerializer.Serialize(decision, JsonSerializerOptions.Web), [LevelColumn] = decision.Level,
+            };
+            if (await TryWriteAsync(row, entity, cancellationToken))
+            {
+                return GateClaim.Won;
+            }
         }
     }
 
+    /// <summary>
+    /// The gate's side of the race: its level ran out, so it moves the row on to <paramref name="nextLevel"/>
+    /// (or <see cref="TimedOutLevel"/>) unless a decision for the level got in first, which it returns: that
+    /// decision, answered 202, is the one the gate must apply.
+    /// </summary>
+    public async Task<ApprovalDecision?> CloseLevelAsync(string instanceId, string gateId, int level, int nextLevel, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        while (true)
+        {
+            (TableEntity? row, ApprovalDecision? recorded, int? current) = await ReadAsync(instanceId, gateId, cancellationToken);
+            if (recorded is not null)
+            {
+                return recorded;
+            }
+
+            if (current is { } moved && moved != level)
+            {
+                return null; // a retried activity: this level was already closed
+            }
+
+            if (await TryWriteAsync(row, new TableEntity(Key(instanceId), Key(gateId)) { [LevelColumn] = nextLevel }, cancellationToken))
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The level a gate's row records once its last level ran out.</summary>
+    public const int TimedOutLevel = -1;
+
+    /// <summary>The decision that won the gate, or null while it has none.</summary>
     public async Task<ApprovalDecision?> FindAsync(string instanceId, string gateId, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        NullableResponse<TableEntity> row = await table.GetEntityIfExistsAsync<TableEntity>(Key(instanceId), Key(gateId), ["Decision"], cancellationToken);
-        return row.HasValue && row.Value!.GetString("Decision") is { } json
-            ? JsonSerializer.Deserialize<ApprovalDecision>(json, JsonSerializerOptions.Web)
-            : null;
+        return (await ReadAsync(instanceId, gateId, cancellationToken)).Decision;
     }
+
+    /// <summary>The gate's row: its decision, if any, and the level the gate last recorded (null before any escalation).</summary>
+    async Task<(TableEntity? Row, ApprovalDecision? Decision, int? Level)> ReadAsync(string instanceId, string gateId, CancellationToken cancellationToken)
+    {
+        NullableResponse<TableEntity> found = await table.GetEntityIfExistsAsync<TableEntity>(Key(instanceId), Key(gateId), [DecisionColumn, LevelColumn], cancellationToken);
+        if (!found.HasValue)
+        {
+            return (null, null, null);
+        }
+
+        TableEntity row = found.Value!;
+        ApprovalDecision? decision = row.GetString(DecisionColumn) is { Length: > 0 } json ? JsonSerializer.Deserialize<ApprovalDecision>(json, JsonSerializerOptions.Web) : null;
+        return (row, decision, row.GetInt32(LevelColumn));
+    }
+
+    /// <summary>Adds the row, or replaces it only if nobody changed it since it was read; false when someone did.</summary>
+    async Task<bool> TryWriteAsync(TableEntity? read, TableEntity entity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (read is null)
+            {
+                await table.AddEntityAsync(entity, cancellationToken);
+            }
+            else
+            {
+                await table.UpdateEntityAsync(entity, read.ETag, TableUpdateMode.Replace, cancellationToken);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    const string DecisionColumn = "Decision";
+    const string LevelColumn = "Level";
 
     /// <summary>
     /// Keeps a decision that could not be applied (finished run, gate not open) so it is never silently dropped:
@@ -101,4 +185,10 @@ public sealed class ApprovalDecisionStore(TableClient table)
     static string Key(string value) => Uri.EscapeDataString(value);
 
     Task EnsureTableAsync(CancellationToken cancellationToken) => create.EnsureAsync(cancellationToken);
+}
+
+/// <summary>A claim's result: it won (both null), another decision had won, or the gate is at another level now.</summary>
+public sealed record GateClaim(ApprovalDecision? Winner, int? CurrentLevel)
+{
+    public static GateClaim Won { get; } = new(null, null);
 }

@@ -112,7 +112,10 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
     {
         string instanceId = gate["instanceId"]!.GetValue<string>();
         string gateId = gate["gateId"]!.GetValue<string>();
-        string token = Tokens.Issue(instanceId, gateId, gate["levelIndex"]!.GetValue<int>(), DateTimeOffset.UtcNow.AddHours(1));
+        // Links are signed for the run's execution, which the run view names.
+        JsonObject run = (await engine.Http.GetFromJsonAsync<JsonObject>($"api/runs/{Uri.EscapeDataString(instanceId)}"))!;
+        string token = Tokens.Issue(new TokenClaims(instanceId, run["executionId"]?.GetValue<string>() ?? "", gateId, gate["levelIndex"]!.GetValue<int>(),
+            "bench@example.com", DateTimeOffset.UtcNow.AddHours(1)));
         DateTime sent = DateTime.UtcNow;
         using HttpResponseMessage response = await engine.Http.PostAsJsonAsync(
             $"api/approvals/{Uri.EscapeDataString(instanceId)}/{Uri.EscapeDataString(gateId)}?token={Uri.EscapeDataString(token)}",

@@ -42,6 +42,9 @@ param toolConnections { *: toolConnection }
 @description('Approval notification webhooks (Approvals:Webhooks:<name>): name to the Key Vault secret holding its URL.')
 param approvalWebhooks { *: string }
 
+@description('Approver groups (Approvals:Groups:<group>): group name to its members\' addresses, separated by commas.')
+param approverGroups { *: string } = {}
+
 func secretReference(vaultUri string, secretName string) string =>
   '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName})'
 
@@ -111,6 +114,12 @@ var webhooks = toObject(
   w => secretReference(keyVaultUri, w.value)
 )
 
+var groups = toObject(
+  items(approverGroups),
+  g => 'Approvals__Groups__${g.key}',
+  g => g.value
+)
+
 resource site 'Microsoft.Web/sites@2025-03-01' existing = {
   name: functionAppName
 }
@@ -123,6 +132,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     hostingPlan == 'ElasticPremium' ? elasticPremiumSettings : {},
     toolBaseUrls,
     toolHeaders,
+    groups,
     webhooks
   )
 }

@@ -15,7 +15,11 @@ public sealed record ApprovalNotice(
     DateTime Deadline,
     JsonObject Snapshot,
     string SnapshotHash,
-    IReadOnlyList<string> Criteria);
+    IReadOnlyList<string> Criteria)
+{
+    /// <summary>The run's execution the links are signed for (see Orchestration.WorkflowRunRequest.ExecutionId).</summary>
+    public string ExecutionId { get; init; } = "";
+}
 
 public static class NoticeKinds
 {

@@ -3,17 +3,19 @@ using System.Text.Json.Nodes;
 using StreamCanvas.Definitions;
 using StreamCanvas.Storage;
 
-namespace StreamCanvas.Api;
+namespace StreamCanvas.Approvals;
 
-/// <summary>The body of POST /api/approvals/{instanceId}/{gateId}, checked field by field against the open gate.</summary>
+/// <summary>
+/// The body of POST /api/approvals/{instanceId}/{gateId}, checked field by field against the gate. The approver is
+/// not read from it: it is the identity the link's token was issued to (an "approver" field in the body is ignored).
+/// </summary>
 public sealed record DecisionRequest(string Decision, string Approver, string? Comment, IReadOnlyDictionary<string, bool> Criteria, string SnapshotHash)
 {
     public const int MaxApproverLength = 256;
     public const int MaxCommentLength = 4000;
 
     /// <summary>The request, or every field at fault (JSON Pointers) when it is not one.</summary>
-    /// <remarks>Without <paramref name="gateCriteria"/> (the gate is not visible yet) criteria names are not checked.</remarks>
-    public static (DecisionRequest? Request, IReadOnlyList<FieldError> Errors) Parse(JsonNode? body, IReadOnlyList<string>? gateCriteria)
+    public static (DecisionRequest? Request, IReadOnlyList<FieldError> Errors) Parse(JsonNode? body, IReadOnlyList<string>? gateCriteria, string approver)
     {
         if (body is not JsonObject fields)
         {
@@ -22,7 +24,6 @@ public sealed record DecisionRequest(string Decision, string Approver, string? C
 
         var errors = new List<FieldError>();
         string? decision = Text(fields, "decision", errors, required: true, MaxApproverLength);
-        string? approver = Text(fields, "approver", errors, required: true, MaxApproverLength);
         string? comment = Text(fields, "comment", errors, required: decision == Decisions.RequestChanges, MaxCommentLength);
         string? hash = Text(fields, "snapshotHash", errors, required: true, 128);
         if (decision is not null && !Decisions.All.Contains(decision))
@@ -63,7 +64,7 @@ public sealed record DecisionRequest(string Decision, string Approver, string? C
             }
         }
 
-        return errors.Count > 0 ? (null, errors) : (new DecisionRequest(decision!, approver!, comment, criteria, hash!), errors);
+        return errors.Count > 0 ? (null, errors) : (new DecisionRequest(decision!, approver, comment, criteria, hash!), errors);
     }
 
     static string? Text(JsonObject fields, string name, List<FieldError> errors, bool required, int maxLength)

@@ -1,6 +1,6 @@
 using Microsoft.DurableTask.Client;
 
-namespace StreamCanvas.Api;
+namespace StreamCanvas.Orchestration;
 
 public static class RunActivity
 {

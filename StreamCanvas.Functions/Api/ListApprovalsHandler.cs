@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
+using StreamCanvas.Approvals;
+using StreamCanvas.Definitions;
+
+namespace StreamCanvas.Api;
+
+/// <summary>GET /api/approvals?status=pending: every open gate across runs, for approvers and operators.</summary>
+public sealed class ListApprovalsHandler(GateViews views)
+{
+    public const string PendingStatus = "pending";
+
+    public async Task<IResult> ListAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        string status = request.Query["status"].ToString() is { Length: > 0 } given ? given : PendingStatus;
+        if (status != PendingStatus)
+        {
+            return Problems.BadRequest($"status '{status}' is not supported", new FieldError("status", $"only '{PendingStatus}'"));
+        }
+
+        IReadOnlyList<GateView> pending = await views.PendingAsync(client, cancellationToken);
+        return Results.Ok(pending.Select(view => PendingApproval.Of(request, view)).ToList());
+    }
+}

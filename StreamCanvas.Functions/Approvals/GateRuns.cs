@@ -1,0 +1,78 @@
+using Microsoft.DurableTask.Client;
+using StreamCanvas.Activities.Notices;
+using StreamCanvas.Definitions;
+using StreamCanvas.Orchestration;
+
+namespace StreamCanvas.Approvals;
+
+/// <summary>What showing and deciding a gate both read from the run: its token checked, its run, its open gate.</summary>
+public static class GateRuns
+{
+    /// <summary>
+    /// The run loaded and the link's token checked against it (its instance, its current execution, the gate).
+    /// Run is null exactly when the refusal says why; a suspended run is refused without reading further.
+    /// </summary>
+    public static async Task<(TokenCheck Token, OrchestrationMetadata? Run, DecisionOutcome? Refusal)> AuthorizeAsync(
+        ApprovalTokens tokens, string? token, string instanceId, string gateId, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        if (!ApprovalTokens.IsWellFormed(token))
+        {
+            return (TokenCheck.Invalid, null, TokenProblem(TokenCheck.Invalid));
+        }
+
+        OrchestrationMetadata? run = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        if (run is null)
+        {
+            return (TokenCheck.Invalid, null, DecisionOutcome.Refused(DecisionResult.NotFound, $"no run with id '{instanceId}'"));
+        }
+
+        TokenCheck check = tokens.Check(token, instanceId, ExecutionIdOf(run), gateId);
+        if (TokenProblem(check) is { } refused)
+        {
+            return (check, null, refused);
+        }
+
+        return run.RuntimeStatus == OrchestrationRuntimeStatus.Suspended
+            ? (check, null, DecisionOutcome.Suspended(instanceId))
+            : (check, run, null);
+    }
+
+    /// <summary>The execution approval links of this run are signed for (empty for runs started without one).</summary>
+    public static string ExecutionIdOf(OrchestrationMetadata run) => run.ReadInputAs<WorkflowRunRequest>()?.ExecutionId ?? "";
+
+    /// <summary>Unauthorized for a token that is missing or not signed for this run and gate, Forbidden for an expired one.</summary>
+    static DecisionOutcome? TokenProblem(TokenCheck token) => token.Status switch
+    {
+        TokenStatus.Invalid => DecisionOutcome.Refused(DecisionResult.Unauthorized,
+            "this route needs the token from your approval link, valid for this run and gate (?token=, Authorization: Bearer or X-Approval-Token)",
+            new FieldError("token", "missing, malformed or not signed for this run and gate")),
+        TokenStatus.Expired => DecisionOutcome.Refused(DecisionResult.Forbidden,
+            $"this approval link expired at {token.Expires:u}; use the link from the latest notification", new FieldError("token", "expired")),
+        _ => null,
+    };
+
+    public static OpenGate? OpenGateOf(OrchestrationMetadata run, string gateId) =>
+        run.IsActive() && run.ReadCustomStatusAs<RunStatus>()?.Gate is { } open && open.GateId == gateId ? open : null;
+
+    /// <summary>The approval step a gate id belongs to ("review-2" is the second opening of step "review").</summary>
+    public static ApprovalStep? StepOf(OrchestrationMetadata run, string gateId)
+    {
+        int dash = gateId.LastIndexOf('-');
+        return dash > 0 ? run.ReadInputAs<WorkflowRunRequest>()?.Definition.FindStep(gateId[..dash]) as ApprovalStep : null;
+    }
+
+    /// <summary>The level names of the gate's step, by index.</summary>
+    public static IReadOnlyList<string> LevelsOf(OrchestrationMetadata run, string gateId) =>
+        StepOf(run, gateId)?.Escalation.Select(l => l.Name).ToList() ?? [];
+
+    /// <summary>
+    /// A gate not visible yet may still be opening: the run is running, waits at no other gate, has not closed
+    /// this one, and its definition has an approval step of that id.
+    /// </summary>
+    public static bool MayStillOpen(OrchestrationMetadata run, string gateId) =>
+        run.IsActive() && run.ReadCustomStatusAs<RunStatus>()?.Gate is null && !HasClosed(run, gateId) && StepOf(run, gateId) is not null;
+
+    /// <summary>Whether the run's published timeline shows this gate already closed (decided or timed out).</summary>
+    public static bool HasClosed(OrchestrationMetadata run, string gateId) =>
+        run.ReadCustomStatusAs<RunStatus>()?.Timeline?.Any(step => step.Approval?.GateId == gateId) ?? false;
+}
