@@ -39,12 +39,7 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
         catch (ModelCallException ex)
         {
             await SettleAsync(request, day, reserved, used: 0, cancellationToken);
-            LogModelFailed(step.InstanceId, step.StepId, step.Attempt, ex.Reason, ex.Message);
-            return new StepOutcome
-            {
-                Error = new StepError(ex.Reason, $"step '{step.StepId}': {ex.Message}", ex.Retryable) { RetryAfterSeconds = ex.RetryAfter?.TotalSeconds },
-                DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-            };
+            return Failed(step, ex, started, tokens: null);
         }
 
         var tokens = new TokenUsage(reply.PromptTokens, reply.CompletionTokens);
@@ -53,8 +48,17 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
         string? problem = output is null ? "the answer was not a JSON object" : OutputSchemaProblems(request.OutputSchema, output);
         if (problem is null && output is not null && request.Rubric is { } rubric)
         {
-            (problem, TokenUsage grading) = await GradeAsync(rubric, output, cancellationToken);
-            tokens = new TokenUsage(tokens.Prompt + grading.Prompt, tokens.Completion + grading.Completion);
+            try
+            {
+                (problem, TokenUsage grading) = await GradeAsync(rubric, output, cancellationToken);
+                tokens = new TokenUsage(tokens.Prompt + grading.Prompt, tokens.Completion + grading.Completion);
+            }
+            catch (ModelCallException ex)
+            {
+                // The grader's call failed (or its quota had no room): the answer's tokens are spent all the same.
+                await SettleAsync(request, day, reserved, tokens.Total, cancellationToken);
+                return Failed(step, ex, started, tokens);
+            }
         }
 
         await SettleAsync(request, day, reserved, tokens.Total, cancellationToken);
@@ -67,6 +71,17 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
         }
 
         return new StepOutcome { Output = output, Model = reply.Model, Tokens = tokens, DurationMilliseconds = elapsed };
+    }
+
+    StepOutcome Failed(StepIdentity step, ModelCallException ex, long started, TokenUsage? tokens)
+    {
+        LogModelFailed(step.InstanceId, step.StepId, step.Attempt, ex.Reason, ex.Message);
+        return new StepOutcome
+        {
+            Error = new StepError(ex.Reason, $"step '{step.StepId}': {ex.Message}", ex.Retryable) { RetryAfterSeconds = ex.RetryAfter?.TotalSeconds },
+            Tokens = tokens,
+            DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+        };
     }
 
     /// <summary>Replaces the reservation by what the call really used.</summary>

@@ -36,8 +36,8 @@ public static class DurableTaskStorage
             LeaseInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseIntervalSeconds", 30)),
             LeaseRenewInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseRenewIntervalSeconds", 10)),
             LeaseAcquireInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseAcquireIntervalSeconds", 10)),
-            MaxConcurrentTaskActivityWorkItems = durable.GetValue("MaxConcurrentActivities", 10),
-            MaxConcurrentTaskOrchestrationWorkItems = durable.GetValue("MaxConcurrentOrchestrations", 10),
+            MaxConcurrentTaskActivityWorkItems = durable.GetValue("MaxConcurrentActivities", DurableTaskDefaults.MaxConcurrentActivities),
+            MaxConcurrentTaskOrchestrationWorkItems = durable.GetValue("MaxConcurrentOrchestrations", DurableTaskDefaults.MaxConcurrentOrchestrations),
             LoggerFactory = loggerFactory,
         };
         return new AzureStorageOrchestrationService(settings);
