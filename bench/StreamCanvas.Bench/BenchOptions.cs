@@ -18,7 +18,7 @@ public enum BenchPass
 }
 
 public sealed record BenchOptions(
-    int[] Runs, IReadOnlyDictionary<string, string> Overrides, bool References, IReadOnlyList<BenchPass> Passes, TimeSpan ModelLatency, int ModelRate)
+    int[] Runs, IReadOnlyDictionary<string, string> Overrides, bool References, bool InMemory, IReadOnlyList<BenchPass> Passes, TimeSpan ModelLatency, int ModelRate)
 {
     public const string Usage = """
         dotnet run -c Release --project bench/StreamCanvas.Bench -- [options]
@@ -28,7 +28,8 @@ public sealed record BenchOptions(
           --model-latency 2s       latency of the model stub for the latency and quota passes (2s, 500ms; default 2s)
           --model-rate 20          quota pass: the stub answers 429 above this many requests per second (default 20)
           --set Key=Value          an engine setting (env-style key) for the host under test and the references
-          --no-references          skip the in-memory and hand-written references
+          --no-references          skip the hand-written reference
+          --in-memory              add the in-memory reference to the offline pass (about one run a second: slow)
         """;
 
     public bool Has(BenchPass pass) => Passes.Contains(pass);
@@ -39,6 +40,7 @@ public sealed record BenchOptions(
         int[] runs = [10, 100];
         var overrides = new Dictionary<string, string>();
         bool references = true;
+        bool inMemory = false;
         BenchPass[] passes = [BenchPass.Offline, BenchPass.Approval, BenchPass.Latency];
         TimeSpan latency = TimeSpan.FromSeconds(2);
         int rate = 20;
@@ -67,12 +69,15 @@ public sealed record BenchOptions(
                 case "--no-references":
                     references = false;
                     break;
+                case "--in-memory":
+                    inMemory = true;
+                    break;
                 default:
                     throw new ArgumentException($"unknown argument '{args[i]}'\n{Usage}");
             }
         }
 
-        return new BenchOptions(runs, overrides, references, passes, latency, rate);
+        return new BenchOptions(runs, overrides, references, inMemory, passes, latency, rate);
     }
 
     /// <summary>"2s", "500ms" or a number of seconds.</summary>

@@ -6,9 +6,13 @@ public sealed class BenchPasses(BenchOptions options, StorageCounter storage)
     /// <summary>Offline model: three-step and approval, beside the in-memory and hand-written references.</summary>
     public async Task OfflineAsync(Dictionary<int, List<PassResult>> results)
     {
-        if (options.References && options.Has(BenchPass.Offline))
+        if (options.InMemory && options.Has(BenchPass.Offline))
         {
             AddAll(results, await InMemoryReference.RunAsync(options.Runs));
+        }
+
+        if (options.References && options.Has(BenchPass.Offline))
+        {
             AddAll(results, await PlainDurableReference.RunAsync(options.Runs, storage, options.Overrides));
             Console.Error.WriteLine("  offline references done");
         }
