@@ -33,6 +33,9 @@ public sealed class TableModelQuotaStore(TableServiceClient tables) : IModelQuot
 {
     public const string TableName = "ModelQuota";
     const string RowKey = "quota";
+    const int AcquireAttempts = 8;
+    const int ReleaseAttempts = 100;
+    static readonly TimeSpan ContendedRetry = TimeSpan.FromMilliseconds(200);
     readonly Lazy<Task<TableClient>> table = new(async () =>
     {
         TableClient client = tables.GetTableClient(TableName);
@@ -43,7 +46,7 @@ public sealed class TableModelQuotaStore(TableServiceClient tables) : IModelQuot
     public async Task<QuotaGrant> TryAcquireAsync(string key, QuotaLimits limits, int tokens, DateTimeOffset now, CancellationToken cancellationToken)
     {
         QuotaGrant? grant = null;
-        await UpdateAsync(key, row =>
+        bool decided = await UpdateAsync(key, AcquireAttempts, row =>
         {
             long windowStart = now.UtcTicks - (now.UtcTicks % limits.Window.Ticks);
             if (row.WindowStart != windowStart)
@@ -69,11 +72,13 @@ public sealed class TableModelQuotaStore(TableServiceClient tables) : IModelQuot
             grant = new QuotaGrant(key, lease, windowStart, TimeSpan.Zero);
             return row with { Requests = row.Requests + 1, Tokens = row.Tokens + tokens, Leases = leases };
         }, cancellationToken);
-        return grant!;
+
+        // Many hosts wrote the row at once: as good as no room; ask again shortly.
+        return decided ? grant! : new QuotaGrant(key, null, 0, ContendedRetry);
     }
 
     public Task ReleaseAsync(QuotaGrant grant, int tokenCorrection, CancellationToken cancellationToken) =>
-        UpdateAsync(grant.Key, row =>
+        UpdateAsync(grant.Key, ReleaseAttempts, row =>
         {
             if (!row.Leases.ContainsKey(grant.LeaseId!) && (tokenCorrection == 0 || row.WindowStart != grant.WindowStartTicks))
             {
@@ -85,17 +90,20 @@ public sealed class TableModelQuotaStore(TableServiceClient tables) : IModelQuot
             return row with { Tokens = tokens, Leases = leases };
         }, cancellationToken);
 
-    /// <summary>Read, change, write with the row's ETag; on a concurrent write, read again. A null change writes nothing.</summary>
-    async Task UpdateAsync(string key, Func<QuotaRow, QuotaRow?> change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Read, change, write with the row's ETag; on a concurrent write, read again after a short random pause. A null
+    /// change writes nothing. False when other writers won <paramref name="attempts"/> times in a row.
+    /// </summary>
+    async Task<bool> UpdateAsync(string key, int attempts, Func<QuotaRow, QuotaRow?> change, CancellationToken cancellationToken)
     {
         TableClient client = await table.Value;
-        for (int attempt = 0; ; attempt++)
+        for (int attempt = 1; ; attempt++)
         {
             NullableResponse<TableEntity> existing = await client.GetEntityIfExistsAsync<TableEntity>(key, RowKey, cancellationToken: cancellationToken);
             QuotaRow current = existing.HasValue ? QuotaRow.From(existing.Value!) : QuotaRow.Empty;
             if (change(current) is not QuotaRow next)
             {
-                return;
+                return true;
             }
 
             try
@@ -110,11 +118,17 @@ public sealed class TableModelQuotaStore(TableServiceClient tables) : IModelQuot
                     await client.AddEntityAsync(entity, cancellationToken);
                 }
 
-                return;
+                return true;
             }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 50)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
             {
                 // Another host changed the row first; read its counts and decide again.
+                if (attempt >= attempts)
+                {
+                    return false;
+                }
+
+                await Task.Delay(Random.Shared.Next(5, 25 * Math.Min(attempt, 8)), cancellationToken);
             }
         }
     }

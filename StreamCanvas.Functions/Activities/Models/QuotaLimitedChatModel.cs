@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Definitions;
@@ -14,6 +15,9 @@ namespace StreamCanvas.Activities.Models;
 public sealed partial class QuotaLimitedChatModel(IChatModel inner, IModelQuotaStore store, ModelOptions options, TimeProvider clock, ILogger<QuotaLimitedChatModel> logger)
     : IChatModel
 {
+    readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, DateTimeOffset> noRoomUntil = new(StringComparer.Ordinal);
+
     public async Task<ChatReply> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
     {
         string deployment = call.Model ?? options.DefaultModel;
@@ -28,7 +32,7 @@ public sealed partial class QuotaLimitedChatModel(IChatModel inner, IModelQuotaS
         int tokens = TokenEstimate.ForCall(call.System, call.Prompt, call.MaxTokens);
         DateTimeOffset giveUpAt = clock.GetUtcNow().AddSeconds(quota.MaxWaitSeconds);
         QuotaGrant grant;
-        while (!(grant = await store.TryAcquireAsync(key, limits, tokens, clock.GetUtcNow(), cancellationToken)).Granted)
+        while (!(grant = await TryAcquireAsync(key, limits, tokens, cancellationToken)).Granted)
         {
             TimeSpan left = giveUpAt - clock.GetUtcNow();
             if (left <= TimeSpan.Zero)
@@ -40,9 +44,9 @@ public sealed partial class QuotaLimitedChatModel(IChatModel inner, IModelQuotaS
                     retryable: true, retryAfter: retryAfter);
             }
 
-            // A little jitter keeps the hosts that wait for the same window from all writing the row at once.
-            TimeSpan jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, 50));
-            await Task.Delay(grant.RetryAfter + jitter < left ? grant.RetryAfter + jitter : left, clock, cancellationToken);
+            // Jitter keeps the calls that wait for the same window from all asking at once.
+            TimeSpan wait = grant.RetryAfter + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 100));
+            await Task.Delay(wait < left ? wait : left, clock, cancellationToken);
         }
 
         int used = 0;
@@ -56,8 +60,52 @@ public sealed partial class QuotaLimitedChatModel(IChatModel inner, IModelQuotaS
         {
             // A failed call keeps its estimate counted: the deployment may well have counted it too.
             await store.ReleaseAsync(grant, used == 0 ? 0 : used - tokens, CancellationToken.None);
+            if (limits.MaxConcurrentCalls is not null)
+            {
+                // A slot just came free here: this host's waiting calls may ask at once.
+                noRoomUntil.TryRemove(key, out _);
+            }
         }
     }
+
+    /// <summary>
+    /// Asks the shared row for a slot, one call of this host at a time per deployment; once the row said "no room
+    /// until T", this host's other calls wait for T without asking, so a burst costs storage requests per grant, not
+    /// per waiting call.
+    /// </summary>
+    async Task<QuotaGrant> TryAcquireAsync(string key, QuotaLimits limits, int tokens, CancellationToken cancellationToken)
+    {
+        if (NoRoomFor(key) is TimeSpan known)
+        {
+            return new QuotaGrant(key, null, 0, known);
+        }
+
+        SemaphoreSlim gate = gates.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (NoRoomFor(key) is TimeSpan learned)
+            {
+                return new QuotaGrant(key, null, 0, learned);
+            }
+
+            DateTimeOffset now = clock.GetUtcNow();
+            QuotaGrant grant = await store.TryAcquireAsync(key, limits, tokens, now, cancellationToken);
+            if (!grant.Granted)
+            {
+                noRoomUntil[key] = now + grant.RetryAfter;
+            }
+
+            return grant;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    TimeSpan? NoRoomFor(string key) =>
+        noRoomUntil.TryGetValue(key, out DateTimeOffset until) && until - clock.GetUtcNow() is { } left && left > TimeSpan.Zero ? left : null;
 
     /// <summary>The row key of a deployment on an endpoint: connection and deployment name, without characters tables refuse.</summary>
     public static string Key(string? endpoint, string deployment)
