@@ -35,4 +35,14 @@ public sealed class DurableTaskDefaultsTests
         Assert.Equal(FunctionsExtensionOrchestrationsPerCore, DurableTaskDefaults.OrchestrationsPerCore);
         Assert.Equal(FunctionsExtensionOrchestrationsPerCore * Environment.ProcessorCount, StandaloneWithDefaults().MaxConcurrentTaskOrchestrationWorkItems);
     }
+
+    [Fact]
+    public void QueuePolling_StandaloneShortAndAzureOneSecond()
+    {
+        // Standalone: a decision is picked up within ~100 ms (local storage, idle polls cost nothing).
+        // Functions: each idle poll is a billed transaction, so 1 s (docs/performance.md has the cost per month).
+        var empty = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }).Build();
+        Assert.Equal(TimeSpan.FromMilliseconds(100), DurableTaskStorage.Settings(empty, NullLoggerFactory.Instance).MaxQueuePollingInterval);
+        Assert.Equal("00:00:01", DurableTask["storageProvider"]!["maxQueuePollingInterval"]!.GetValue<string>());
+    }
 }

@@ -15,10 +15,17 @@ public static class DurableTaskStorage
     public const string TaskHubSetting = AppSettingNames.TaskHub;
     public const string DefaultTaskHub = "StreamCanvas";
 
-    public static AzureStorageOrchestrationService Create(IConfiguration configuration, ILoggerFactory loggerFactory)
+    /// <summary>The standalone host's idle polling cap (host.json uses 1 s, where each poll is billed).</summary>
+    public const int DefaultMaxQueuePollingMilliseconds = 100;
+
+    public static AzureStorageOrchestrationService Create(IConfiguration configuration, ILoggerFactory loggerFactory) =>
+        new(Settings(configuration, loggerFactory));
+
+    /// <summary>The provider's settings from DurableTask:* (docs/configuration.md), with the defaults both hosts share.</summary>
+    public static AzureStorageOrchestrationServiceSettings Settings(IConfiguration configuration, ILoggerFactory loggerFactory)
     {
         IConfigurationSection durable = configuration.GetSection(AppSettingNames.Local.DurableTaskSection);
-        var settings = new AzureStorageOrchestrationServiceSettings
+        return new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = configuration[TaskHubSetting] is { Length: > 0 } hub ? hub : DefaultTaskHub,
 
@@ -27,8 +34,10 @@ public static class DurableTaskStorage
             WorkerId = durable["WorkerId"] is { Length: > 0 } worker ? worker : $"{Environment.MachineName}-{configuration[$"{AppSettingNames.Local.StandaloneSection}:Port"] ?? "7071"}",
             StorageAccountClientProvider = ClientProvider(configuration),
 
-            // The provider backs off polling up to 30 s when idle; locally that makes events feel stuck.
-            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(durable.GetValue("MaxQueuePollingIntervalMilliseconds", 1000)),
+            // The provider backs off polling up to 30 s when idle; that is the delay between an approver's decision
+            // and the run moving on. Locally short polling costs nothing but a little Azurite CPU (~50 req/s idle);
+            // pointed at a billed account, set it as host.json does (1 s). See docs/performance.md.
+            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(durable.GetValue("MaxQueuePollingIntervalMilliseconds", DefaultMaxQueuePollingMilliseconds)),
             PartitionCount = durable.GetValue("PartitionCount", 4),
             // A host that dies holds its messages and leases until these run out; the defaults suit Azure.
             WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(durable.GetValue("WorkItemVisibilityTimeoutSeconds", 300)),
@@ -38,9 +47,11 @@ public static class DurableTaskStorage
             LeaseAcquireInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseAcquireIntervalSeconds", 10)),
             MaxConcurrentTaskActivityWorkItems = durable.GetValue("MaxConcurrentActivities", DurableTaskDefaults.MaxConcurrentActivities),
             MaxConcurrentTaskOrchestrationWorkItems = durable.GetValue("MaxConcurrentOrchestrations", DurableTaskDefaults.MaxConcurrentOrchestrations),
+            // Keeps an orchestration's history in memory between its episodes instead of reading it back from the
+            // History table each time; see docs/performance.md for what it did here.
+            ExtendedSessionsEnabled = durable.GetValue("ExtendedSessionsEnabled", false),
             LoggerFactory = loggerFactory,
         };
-        return new AzureStorageOrchestrationService(settings);
     }
 
     /// <summary>A connection string, or an identity-based connection (AzureWebJobsStorage__accountName) as in Azure.</summary>
