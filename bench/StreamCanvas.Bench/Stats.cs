@@ -37,6 +37,10 @@ public sealed record PassResult(
 
     public double? IdleStorageRequestsPerSecond => IdleStorage?.Total;
 
+    /// <summary>Storage requests per run other than queue polls: what runs cost whatever the polling interval.</summary>
+    public double? StorageRequestsPerRunWithoutPolls =>
+        Storage?.ByOperation.Where(kv => !kv.Key.EndsWith(" get messages", StringComparison.Ordinal)).Sum(kv => kv.Value);
+
     public double P(double p) => Stats.Percentile(LatencyMs, p);
 
     public double MeanOverhead => DispatchOverheadMs.Count == 0 ? double.NaN : DispatchOverheadMs.Average();
