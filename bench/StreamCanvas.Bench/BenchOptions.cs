@@ -20,6 +20,11 @@ public enum BenchPass
 public sealed record BenchOptions(
     int[] Runs, IReadOnlyDictionary<string, string> Overrides, bool References, bool InMemory, IReadOnlyList<BenchPass> Passes, TimeSpan ModelLatency, int ModelRate)
 {
+    /// <summary>--quota Setting=Value: the limiter's setting in the quota pass (default MaxConcurrentCalls = --model-rate).</summary>
+    public string? QuotaSetting { get; init; }
+
+    public string? QuotaValue { get; init; }
+
     public const string Usage = """
         dotnet run -c Release --project bench/StreamCanvas.Bench -- [options]
           --runs 10,100            N concurrent runs per pass (default 10,100)
@@ -27,6 +32,7 @@ public sealed record BenchOptions(
                                    which passes (default offline,approval,latency)
           --model-latency 2s       latency of the model stub for the latency and quota passes (2s, 500ms; default 2s)
           --model-rate 20          quota pass: the stub answers 429 above this many requests per second (default 20)
+          --quota Setting=Value    quota pass: the limiter's Model__Quota__ setting (default MaxConcurrentCalls=<model-rate>)
           --set Key=Value          an engine setting (env-style key) for the host under test and the references
           --no-references          skip the hand-written reference
           --in-memory              add the in-memory reference to the offline pass (about one run a second: slow)
@@ -44,6 +50,7 @@ public sealed record BenchOptions(
         BenchPass[] passes = [BenchPass.Offline, BenchPass.Approval, BenchPass.Latency];
         TimeSpan latency = TimeSpan.FromSeconds(2);
         int rate = 20;
+        string[]? quota = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -62,6 +69,9 @@ public sealed record BenchOptions(
                 case "--model-rate":
                     rate = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
+                case "--quota":
+                    quota = args[++i].Split('=', 2);
+                    break;
                 case "--set":
                     string[] pair = args[++i].Split('=', 2);
                     overrides[pair[0]] = pair[1];
@@ -77,7 +87,7 @@ public sealed record BenchOptions(
             }
         }
 
-        return new BenchOptions(runs, overrides, references, inMemory, passes, latency, rate);
+        return new BenchOptions(runs, overrides, references, inMemory, passes, latency, rate) { QuotaSetting = quota?[0], QuotaValue = quota?[1] };
     }
 
     /// <summary>"2s", "500ms" or a number of seconds.</summary>

@@ -70,9 +70,11 @@ public sealed class BenchPasses(BenchOptions options, StorageCounter storage)
             Dictionary<string, string> settings = WithModel(model);
             if (limited)
             {
-                // Under the stub's limit: four fifths of its rate, counted in one-second windows, shared by all hosts.
-                settings["Model__Quota__RequestsPerMinute"] = (rate * 60 * 4 / 5).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                settings["Model__Quota__WindowSeconds"] = "1";
+                // As many calls in flight as the stub takes per second: a call lasts the model's latency (≥ 1 s), so a
+                // slot starts at most one call in any second. (RequestsPerMinute in fixed one-second windows let twice
+                // a window's share through around each window's edge and drew more 429s than no limiter: see
+                // docs/performance.md.)
+                settings["Model__Quota__" + (options.QuotaSetting ?? "MaxConcurrentCalls")] = options.QuotaValue ?? rate.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
 
             await using EngineProcess engine = await EngineProcess.StartAsync(storage.ConnectionString, NewHub(), settings);
