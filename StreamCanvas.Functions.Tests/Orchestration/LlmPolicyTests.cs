@@ -110,4 +110,30 @@ public sealed class LlmPolicyTests : IAsyncLifetime
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         Assert.True(calls[1] - calls[0] >= TimeSpan.FromSeconds(1.9), $"retried after {(calls[1] - calls[0]).TotalSeconds:F2} s");
     }
+
+    [Fact]
+    public async Task RunAsync_ModelQuotaHadNoRoom_WaitsTheRetryAfterAndCallsAgainWithoutSpendingAnAttempt()
+    {
+        var calls = new List<(DateTime At, int Attempt)>();
+        host.Llm = request =>
+        {
+            lock (calls) { calls.Add((DateTime.UtcNow, request.Step.Attempt)); }
+            return calls.Count <= 2
+                ? new StepOutcome { Error = new StepError(FailureReasons.ModelQuotaWait, "no room", true) { RetryAfterSeconds = 1 } }
+                : new StepOutcome { Output = new JsonObject { ["text"] = "ok" } };
+        };
+
+        // No retry policy: a single attempt, which two quota waits must not use up.
+        var workflow = TestDefinitions.Load(TestDefinitions.Workflow("""
+            [ { "id": "draft", "kind": "llm", "prompt": "p" } ]
+            """));
+
+        OrchestrationMetadata done = await host.RunToCompletionAsync(TestDefinitions.Request(workflow));
+
+        WorkflowRunResult result = done.ReadOutputAs<WorkflowRunResult>()!;
+        Assert.Equal(RunOutcomes.Succeeded, result.Outcome);
+        Assert.Equal(1, result.Steps[0].Attempts);
+        Assert.Equal([1, 1, 1], calls.Select(c => c.Attempt));
+        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromSeconds(0.9), $"called again after {(calls[1].At - calls[0].At).TotalSeconds:F2} s");
+    }
 }

@@ -5,6 +5,9 @@ public static class FailureReasons
 {
     public const string ModelError = "model-error";
     public const string ModelRateLimited = "model-rate-limited";
+
+    /// <summary>The deployment's quota (Model:Quota) had no room yet: the step waits and calls again, spending no attempt.</summary>
+    public const string ModelQuotaWait = "model-quota-wait";
     public const string OutputInvalid = "output-invalid";
     public const string ToolError = "tool-error";
     public const string ToolTimeout = "tool-timeout";

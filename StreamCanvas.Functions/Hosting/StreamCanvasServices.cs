@@ -38,6 +38,8 @@ public static class StreamCanvasServices
                 string other => throw new InvalidOperationException($"Model:Provider '{other}' is not one of offline, azure-openai, openai-compatible."),
             });
         services.TraceModelCalls();
+        services.AddSingleton<IModelQuotaStore>(_ => new TableModelQuotaStore(StorageClients.Tables(configuration)));
+        LimitModelCallsToQuota(services);
 
         services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
 
@@ -91,6 +93,15 @@ public static class StreamCanvasServices
 
     /// <summary>Tool and notify calls never follow a redirect: it would carry their headers and bodies to another host.</summary>
     static HttpMessageHandler NoRedirects() => new SocketsHttpHandler { AllowAutoRedirect = false };
+
+    /// <summary>Puts the quota limiter around the (traced) model, so a span covers the call and not the wait for room.</summary>
+    static void LimitModelCallsToQuota(IServiceCollection services)
+    {
+        ServiceDescriptor traced = services.Last(d => d.ServiceType == typeof(IChatModel));
+        services.Remove(traced);
+        services.AddSingleton<IChatModel>(sp => ActivatorUtilities.CreateInstance<QuotaLimitedChatModel>(
+            sp, (IChatModel)traced.ImplementationFactory!(sp), sp.GetRequiredService<IOptions<ModelOptions>>().Value));
+    }
 
     static string WorkflowsDirectory(IConfiguration configuration) =>
         configuration[WorkflowsPathSetting] is { Length: > 0 } path

@@ -20,8 +20,19 @@ internal static class ActivitySteps
         int attempt = 1;
         int transientTries = 1;
         int validationTries = 1;
+        string? feedback = null;
         while (!outcome.Succeeded && outcome.Error!.Retryable)
         {
+            // The model's quota had no room: wait as asked on a durable timer and call again; that was no attempt.
+            // Activities answered this only after the reason existed, so histories recorded before replay unchanged.
+            if (outcome.Error.Reason == FailureReasons.ModelQuotaWait)
+            {
+                await context.CreateTimer(TimeSpan.FromSeconds(Math.Max(1, outcome.Error.RetryAfterSeconds ?? 1)), CancellationToken.None);
+                outcome = await CallStepActivityAsync(context, run, step, attempt, feedback, spent);
+                spent = Add(spent, outcome.Tokens);
+                continue;
+            }
+
             // A bad answer is retried at once with the validator's feedback; other failures after a durable
             // backoff that honours the service's Retry-After, each within its own limit.
             bool invalidOutput = outcome.Error.Reason == FailureReasons.OutputInvalid && validationAttempts is not null;
@@ -48,7 +59,7 @@ internal static class ActivitySteps
                 await context.CreateTimer(asked > delay ? asked : delay, CancellationToken.None);
             }
 
-            string? feedback = outcome.Error.Reason == FailureReasons.OutputInvalid ? outcome.Error.Message : null;
+            feedback = outcome.Error.Reason == FailureReasons.OutputInvalid ? outcome.Error.Message : null;
             outcome = await CallStepActivityAsync(context, run, step, ++attempt, feedback, spent);
             spent = Add(spent, outcome.Tokens);
         }

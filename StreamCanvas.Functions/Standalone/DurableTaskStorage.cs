@@ -27,10 +27,17 @@ public static class DurableTaskStorage
         return TimeSpan.FromSeconds(durable.GetValue("LockRenewIntervalSeconds", Math.Max(1, Math.Min(visibility, control) / 3)));
     }
 
-    public static AzureStorageOrchestrationService Create(IConfiguration configuration, ILoggerFactory loggerFactory)
+    /// <summary>The standalone host's idle polling cap (host.json uses 1 s, where each poll is billed).</summary>
+    public const int DefaultMaxQueuePollingMilliseconds = 100;
+
+    public static AzureStorageOrchestrationService Create(IConfiguration configuration, ILoggerFactory loggerFactory) =>
+        new(Settings(configuration, loggerFactory));
+
+    /// <summary>The provider's settings from DurableTask:* (docs/configuration.md), with the defaults both hosts share.</summary>
+    public static AzureStorageOrchestrationServiceSettings Settings(IConfiguration configuration, ILoggerFactory loggerFactory)
     {
         IConfigurationSection durable = configuration.GetSection(AppSettingNames.Local.DurableTaskSection);
-        var settings = new AzureStorageOrchestrationServiceSettings
+        return new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = configuration[TaskHubSetting] is { Length: > 0 } hub ? hub : DefaultTaskHub,
 
@@ -39,9 +46,12 @@ public static class DurableTaskStorage
             WorkerId = durable["WorkerId"] is { Length: > 0 } worker ? worker : $"{Environment.MachineName}-{configuration[$"{AppSettingNames.Local.StandaloneSection}:Port"] ?? "7071"}",
             StorageAccountClientProvider = ClientProvider(configuration),
 
-            // The provider backs off polling up to 30 s when idle; locally that makes events feel stuck.
-            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(durable.GetValue("MaxQueuePollingIntervalMilliseconds", 1000)),
+            // The provider backs off polling up to 30 s when idle; that is the delay between an approver's decision
+            // and the run moving on. Locally short polling costs nothing but a little Azurite CPU (~50 req/s idle);
+            // pointed at a billed account, set it as host.json does (1 s). See docs/performance.md.
+            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(durable.GetValue("MaxQueuePollingIntervalMilliseconds", DefaultMaxQueuePollingMilliseconds)),
             PartitionCount = durable.GetValue("PartitionCount", 4),
+
             // A host that dies holds its messages and partition leases until these run out, so they bound how long
             // runs interrupted by a crash wait after the restart (see LocalRecovery).
             WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(durable.GetValue("WorkItemVisibilityTimeoutSeconds", LocalRecovery.VisibilityTimeoutSeconds)),
@@ -49,11 +59,16 @@ public static class DurableTaskStorage
             LeaseInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseIntervalSeconds", LocalRecovery.LeaseIntervalSeconds)),
             LeaseRenewInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseRenewIntervalSeconds", LocalRecovery.LeaseRenewIntervalSeconds)),
             LeaseAcquireInterval = TimeSpan.FromSeconds(durable.GetValue("LeaseAcquireIntervalSeconds", LocalRecovery.LeaseAcquireIntervalSeconds)),
-            MaxConcurrentTaskActivityWorkItems = durable.GetValue("MaxConcurrentActivities", 10),
-            MaxConcurrentTaskOrchestrationWorkItems = durable.GetValue("MaxConcurrentOrchestrations", 10),
+
+            // Slots: see DurableTaskDefaults (host.json agrees).
+            MaxConcurrentTaskActivityWorkItems = durable.GetValue("MaxConcurrentActivities", DurableTaskDefaults.MaxConcurrentActivities),
+            MaxConcurrentTaskOrchestrationWorkItems = durable.GetValue("MaxConcurrentOrchestrations", DurableTaskDefaults.MaxConcurrentOrchestrations),
+
+            // Keeps an orchestration's history in memory between its episodes instead of reading it back from the
+            // History table each time; see docs/performance.md for what it did here.
+            ExtendedSessionsEnabled = durable.GetValue("ExtendedSessionsEnabled", false),
             LoggerFactory = loggerFactory,
         };
-        return new AzureStorageOrchestrationService(settings);
     }
 
     /// <summary>A connection string, or an identity-based connection (AzureWebJobsStorage__accountName) as in Azure.</summary>

@@ -18,19 +18,26 @@ public sealed class CountingProxy : IAsyncDisposable
 
     readonly WebApplication app;
     readonly HttpClient upstream;
+    readonly string service;
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> byOperation = new(StringComparer.Ordinal);
     long requests;
 
-    CountingProxy(WebApplication app, HttpClient upstream, int port)
+    CountingProxy(WebApplication app, HttpClient upstream, int port, string service)
     {
         this.app = app;
         this.upstream = upstream;
+        this.service = service;
         Port = port;
     }
 
     public int Port { get; }
     public long Requests => Interlocked.Read(ref requests);
 
-    public static async Task<CountingProxy> StartAsync(int port, int targetPort)
+    /// <summary>Requests so far by "service resource operation" (see <see cref="StorageOperation"/>).</summary>
+    public IReadOnlyDictionary<string, long> ByOperation => new Dictionary<string, long>(byOperation, StringComparer.Ordinal);
+
+    /// <param name="service">blob, queue or table: how requests are named in the breakdown.</param>
+    public static async Task<CountingProxy> StartAsync(int port, int targetPort, string service)
     {
         var upstream = new HttpClient(new SocketsHttpHandler
         {
@@ -50,7 +57,7 @@ public sealed class CountingProxy : IAsyncDisposable
         WebApplication app = builder.Build();
         CountingProxy? self = null;
         app.Run(context => self!.ForwardAsync(context));
-        self = new CountingProxy(app, upstream, port);
+        self = new CountingProxy(app, upstream, port, service);
         await app.StartAsync();
         return self;
     }
@@ -59,6 +66,7 @@ public sealed class CountingProxy : IAsyncDisposable
     {
         Interlocked.Increment(ref requests);
         HttpRequest incoming = context.Request;
+        byOperation.AddOrUpdate(StorageOperation.Of(service, incoming), 1, (_, count) => count + 1);
         string target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
         using var request = new HttpRequestMessage(new HttpMethod(incoming.Method), target);
         if (incoming.ContentLength > 0 || incoming.Headers.TransferEncoding.Count > 0)

@@ -22,31 +22,36 @@ namespace StreamCanvas.Bench;
 public static class PlainDurableReference
 {
     /// <summary>One host for a warm-up (partition leases, JIT) and every N.</summary>
-    public static Task<List<PassResult>> RunAsync(IReadOnlyList<int> runs, StorageCounter storage, IReadOnlyDictionary<string, string> overrides) =>
+    /// <param name="stepLatency">How long each activity takes (a model call's latency); zero for trivial steps.</param>
+    public static Task<List<PassResult>> RunAsync(IReadOnlyList<int> runs, StorageCounter storage, IReadOnlyDictionary<string, string> overrides, TimeSpan stepLatency = default) =>
         SidecarStack.RunAsync(
             storage, overrides,
             tasks =>
             {
                 tasks.AddOrchestrator<PlainThreeSteps>();
-                tasks.AddActivity<PlainStep>();
+                tasks.AddActivityFunc<string, string>(nameof(PlainStep), async (_, input) =>
+                {
+                    await Task.Delay(stepLatency);
+                    return PlainStep.Answer(input);
+                });
             },
-            client => PassResult.WarmThenMeasureAsync(runs, n => PassAsync(client, storage, n)));
+            client => PassResult.WarmThenMeasureAsync(runs, async n => await PassAsync(client, storage, n) is var result && stepLatency > TimeSpan.Zero
+                ? result with { Name = $"{result.Name}, steps {stepLatency.TotalSeconds:0.#} s", IdealMs = 3 * stepLatency.TotalMilliseconds }
+                : result));
 
     static async Task<PassResult> PassAsync(DurableTaskClient client, StorageCounter storage, int n)
     {
-        double idle = await storage.IdleRateAsync();
-        long before = storage.Requests;
+        StorageMeter meter = await storage.StartMeterAsync();
         DateTimeOffset t0 = DateTimeOffset.UtcNow;
         string[] ids = await Task.WhenAll(Enumerable.Range(0, n).Select(i => client.ScheduleNewOrchestrationInstanceAsync(nameof(PlainThreeSteps), $"topic {i}")));
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(20));
         OrchestrationMetadata[] done = await Task.WhenAll(ids.Select(id => client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: false, timeout.Token)));
-        double seconds = (DateTimeOffset.UtcNow - t0).TotalSeconds;
-        long used = storage.Requests - before;
+        StorageRates perRun = meter.PerRun(n);
         DateTimeOffset last = done.Max(m => m.LastUpdatedAt);
         var latency = done.Select(m => (m.LastUpdatedAt - m.CreatedAt).TotalMilliseconds).ToList();
         int failed = done.Count(m => m.RuntimeStatus != OrchestrationRuntimeStatus.Completed);
         return new PassResult("hand-written 3-activity orchestration, same Azurite", n, failed, n / Math.Max((last - t0).TotalSeconds, 0.001),
-            latency, [], [], (used - idle * seconds) / n, idle);
+            latency, [], [], perRun, meter.Idle);
     }
 
     /// <summary>Three activity calls in a row, each fed the previous result: the interpreter's work, by hand.</summary>
@@ -60,9 +65,9 @@ public static class PlainDurableReference
         }
     }
 
-    public sealed class PlainStep : Microsoft.DurableTask.TaskActivity<string, string>
+    /// <summary>The activity's name and its answer; registered as a function so it can take a model's latency.</summary>
+    public static class PlainStep
     {
-        public override Task<string> RunAsync(TaskActivityContext context, string input) =>
-            Task.FromResult($"[plain] {(input.Length > 200 ? input[..200] : input)}");
+        public static string Answer(string input) => $"[plain] {(input.Length > 200 ? input[..200] : input)}";
     }
 }

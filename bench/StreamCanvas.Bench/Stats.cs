@@ -21,11 +21,26 @@ public static class Stats
 /// <param name="LatencyMs">Start-to-completion latency of each run (instance created to completed, engine clock).</param>
 /// <param name="DispatchOverheadMs">Per step: the step's wall time in the orchestration minus the activity's own time.</param>
 /// <param name="ResumeMs">Approval decision (as the webhook recorded it) to the gate step completing in the orchestration.</param>
-/// <param name="StorageRequestsPerRun">Storage requests during the pass divided by N (null when not counted).</param>
+/// <param name="Storage">Storage requests during the pass (less idle traffic) per run, in all and by operation (null when not counted).</param>
+/// <param name="IdleStorage">Requests per second before the pass, while nothing ran.</param>
 public sealed record PassResult(
     string Name, int Runs, int Failed, double RunsPerSecond, IReadOnlyList<double> LatencyMs, IReadOnlyList<double> DispatchOverheadMs,
-    IReadOnlyList<double> ResumeMs, double? StorageRequestsPerRun, double? IdleStorageRequestsPerSecond)
+    IReadOnlyList<double> ResumeMs, StorageRates? Storage, StorageRates? IdleStorage)
 {
+    /// <summary>The run's latency if only the model took time (steps × model latency), for passes with a slow model.</summary>
+    public double? IdealMs { get; init; }
+
+    /// <summary>Extra figures of the pass (model calls, 429s).</summary>
+    public string? Note { get; init; }
+
+    public double? StorageRequestsPerRun => Storage?.Total;
+
+    public double? IdleStorageRequestsPerSecond => IdleStorage?.Total;
+
+    /// <summary>Storage requests per run other than queue polls: what runs cost whatever the polling interval.</summary>
+    public double? StorageRequestsPerRunWithoutPolls =>
+        Storage?.ByOperation.Where(kv => !kv.Key.EndsWith(" get messages", StringComparison.Ordinal)).Sum(kv => kv.Value);
+
     public double P(double p) => Stats.Percentile(LatencyMs, p);
 
     public double MeanOverhead => DispatchOverheadMs.Count == 0 ? double.NaN : DispatchOverheadMs.Average();

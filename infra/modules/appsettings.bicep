@@ -67,6 +67,13 @@ var settings = {
   Model__MaxRetries: '3'
   Model__TimeoutSeconds: '100'
   Model__ActivityTimeoutSeconds: '600'
+  // The deployment's quota, shared by all instances (empty: no limit); see docs/performance.md.
+  Model__Quota__MaxConcurrentCalls: ''
+  Model__Quota__RequestsPerMinute: ''
+  Model__Quota__TokensPerMinute: ''
+  Model__Quota__WindowSeconds: '10'
+  Model__Quota__LeaseSeconds: '120'
+  Model__Quota__MaxWaitSeconds: '20'
   Tools__DefaultTimeoutSeconds: '30'
   Tools__AttemptTimeoutSeconds: '10'
   Tools__MaxResponseBytes: '1048576'

@@ -33,6 +33,9 @@ public sealed class ModelOptions
     /// </summary>
     public int ActivityTimeoutSeconds { get; set; } = 600;
 
+    /// <summary>Limits each deployment's calls to its quota (Model:Quota), counted per endpoint and deployment; none by default.</summary>
+    public ModelQuotaOptions Quota { get; set; } = new();
+
     /// <summary>The host's limit for one function execution (host.json functionTimeout).</summary>
     public const int HostFunctionTimeoutSeconds = 15 * 60;
 }

@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using StreamCanvas.Definitions;
+using StreamCanvas.Storage;
+
+namespace StreamCanvas.Activities.Models;
+
+/// <summary>
+/// Holds a model call until its deployment's quota (<see cref="ModelQuotaOptions"/>) has room, so a burst of runs
+/// queues its calls instead of meeting a wall of 429s. A call that finds no room within MaxWaitSeconds fails with
+/// <see cref="FailureReasons.ModelQuotaWait"/> and a Retry-After; the interpreter waits that long on a durable timer
+/// and calls again without spending one of the step's attempts.
+/// </summary>
+public sealed partial class QuotaLimitedChatModel(IChatModel inner, IModelQuotaStore store, ModelOptions options, TimeProvider clock, ILogger<QuotaLimitedChatModel> logger)
+    : IChatModel
+{
+    readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, DateTimeOffset> noRoomUntil = new(StringComparer.Ordinal);
+
+    public async Task<ChatReply> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
+    {
+        string deployment = call.Model ?? options.DefaultModel;
+        ModelQuotaOptions quota = options.Quota;
+        if (!quota.Limits)
+        {
+            return await inner.CompleteAsync(call, cancellationToken);
+        }
+
+        string key = Key(options.Endpoint, deployment);
+        QuotaLimits limits = quota.ToLimits();
+        int tokens = TokenEstimate.ForCall(call.System, call.Prompt, call.MaxTokens);
+        DateTimeOffset giveUpAt = clock.GetUtcNow().AddSeconds(quota.MaxWaitSeconds);
+        QuotaGrant grant;
+        while (!(grant = await TryAcquireAsync(key, limits, tokens, cancellationToken)).Granted)
+        {
+            TimeSpan left = giveUpAt - clock.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                TimeSpan retryAfter = grant.RetryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : grant.RetryAfter;
+                LogQuotaFull(deployment, quota.MaxWaitSeconds, retryAfter.TotalSeconds);
+                throw new ModelCallException(FailureReasons.ModelQuotaWait,
+                    $"deployment '{deployment}' had no room in its quota for {quota.MaxWaitSeconds} s; trying again in {retryAfter.TotalSeconds:0.#} s",
+                    retryable: true, retryAfter: retryAfter);
+            }
+
+            // Jitter keeps the calls that wait for the same window from all asking at once.
+            TimeSpan wait = grant.RetryAfter + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 100));
+            await Task.Delay(wait < left ? wait : left, clock, cancellationToken);
+        }
+
+        int used = 0;
+        try
+        {
+            ChatReply reply = await inner.CompleteAsync(call, cancellationToken);
+            used = reply.PromptTokens + reply.CompletionTokens;
+            return reply;
+        }
+        finally
+        {
+            // A failed call keeps its estimate counted: the deployment may well have counted it too.
+            await store.ReleaseAsync(grant, used == 0 ? 0 : used - tokens, CancellationToken.None);
+            if (limits.MaxConcurrentCalls is not null)
+            {
+                // A slot just came free here: this host's waiting calls may ask at once.
+                noRoomUntil.TryRemove(key, out _);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks the shared row for a slot, one call of this host at a time per deployment; once the row said "no room
+    /// until T", this host's other calls wait for T without asking, so a burst costs storage requests per grant, not
+    /// per waiting call.
+    /// </summary>
+    async Task<QuotaGrant> TryAcquireAsync(string key, QuotaLimits limits, int tokens, CancellationToken cancellationToken)
+    {
+        if (NoRoomFor(key) is TimeSpan known)
+        {
+            return new QuotaGrant(key, null, 0, known);
+        }
+
+        SemaphoreSlim gate = gates.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (NoRoomFor(key) is TimeSpan learned)
+            {
+                return new QuotaGrant(key, null, 0, learned);
+            }
+
+            DateTimeOffset now = clock.GetUtcNow();
+            QuotaGrant grant = await store.TryAcquireAsync(key, limits, tokens, now, cancellationToken);
+            if (!grant.Granted)
+            {
+                noRoomUntil[key] = now + grant.RetryAfter;
+            }
+
+            return grant;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    TimeSpan? NoRoomFor(string key) =>
+        noRoomUntil.TryGetValue(key, out DateTimeOffset until) && until - clock.GetUtcNow() is { } left && left > TimeSpan.Zero ? left : null;
+
+    /// <summary>The row key of a deployment on an endpoint: connection and deployment name, without characters tables refuse.</summary>
+    public static string Key(string? endpoint, string deployment)
+    {
+        string connection = Uri.TryCreate(endpoint, UriKind.Absolute, out Uri? uri) ? uri.Authority + uri.AbsolutePath : "default";
+        return Unsafe().Replace($"{connection}|{deployment}", "_");
+    }
+
+    [GeneratedRegex(@"[/\\#?\u0000-\u001f\u007f-\u009f]")]
+    private static partial Regex Unsafe();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model deployment {Deployment}: no room in its quota after {WaitSeconds} s; the step waits {RetryAfterSeconds:0.#} s on a durable timer")]
+    partial void LogQuotaFull(string deployment, int waitSeconds, double retryAfterSeconds);
+}
