@@ -8,6 +8,7 @@ using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Api;
 using StreamCanvas.Api.Dashboard;
+using StreamCanvas.Api.Readiness;
 using StreamCanvas.Definitions;
 using StreamCanvas.Starts;
 using StreamCanvas.Storage;
@@ -40,6 +41,8 @@ public static class StreamCanvasServices
         services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
+        services.AddHttpClient(ConnectionHealthProbe.HttpClientName);
+        services.AddSingleton<ConnectionHealthProbe>();
         services.AddHttpClient(ToolOptions.HttpClientName)
             .AddStandardResilienceHandler()
             .Configure((HttpStandardResilienceOptions resilience, IServiceProvider sp) =>
@@ -75,11 +78,12 @@ public static class StreamCanvasServices
         services.AddSingleton<StartRunHandler>();
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();
+        services.AddSingleton<ReadinessHandler>();
         services.AddSingleton<Api.Dashboard.DashboardHandler>();
         return services;
     }
 
-    static string WorkflowsDirectory(IConfiguration configuration) =>
+    public static string WorkflowsDirectory(IConfiguration configuration) =>
         configuration[WorkflowsPathSetting] is { Length: > 0 } path
             ? Path.GetFullPath(path)
             : Path.Combine(AppContext.BaseDirectory, "workflows");
