@@ -10,7 +10,7 @@ using StreamCanvas.Storage;
 namespace StreamCanvas.Hosting;
 
 /// <summary>
-/// `StreamCanvas.Functions readiness [--workflows dir] [--settings file.json] [--json]`: the readiness audit over
+/// `dotnet run -- readiness [--workflows dir] [--settings file.json] [--json]`: the readiness audit over
 /// definition files and the app's configuration, without starting a host or probing connections, for CI.
 /// Exit code 0 when nothing fails (warnings allowed), 1 when a trait fails, 2 when a definition is invalid
 /// (as at host start), 64 on a usage error.
