@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
+using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Hosting;
 using StreamCanvas.Orchestration;
@@ -33,7 +34,7 @@ public sealed class FunctionsMetadataTests
     public void Metadata_DurableFunctions_HaveTheirTriggers()
     {
         Assert.Equal("orchestrationTrigger", Trigger(Function(nameof(WorkflowOrchestrator)))["type"]!.GetValue<string>());
-        foreach (string activity in new[] { nameof(LlmStepActivity), nameof(ToolStepActivity), nameof(NotifyApproversActivity), nameof(StoreApprovalSnapshotActivity) })
+        foreach (string activity in new[] { nameof(LlmStepActivity), nameof(ToolStepActivity), nameof(NotifyApproversActivity), nameof(StoreApprovalSnapshotActivity), nameof(AlertOwnerActivity) })
         {
             Assert.Equal("activityTrigger", Trigger(Function(activity))["type"]!.GetValue<string>());
         }

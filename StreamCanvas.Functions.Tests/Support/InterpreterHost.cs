@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using StreamCanvas.Activities;
+using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Orchestration;
 
@@ -21,6 +22,7 @@ public sealed class InterpreterHost : IAsyncDisposable
     public ConcurrentQueue<LlmStepRequest> LlmCalls { get; } = new();
     public ConcurrentQueue<ToolStepRequest> ToolCalls { get; } = new();
     public ConcurrentQueue<ApprovalNotice> Notices { get; } = new();
+    public ConcurrentQueue<OwnerAlert> Alerts { get; } = new();
 
     public Func<LlmStepRequest, StepOutcome> Llm { get; set; } = request => new StepOutcome
     {
@@ -78,6 +80,11 @@ public sealed class InterpreterHost : IAsyncDisposable
             {
                 self!.Notices.Enqueue(notice);
                 return self.Notify(notice);
+            });
+            tasks.AddActivityFunc<OwnerAlert, bool>(nameof(AlertOwnerActivity), (_, alert) =>
+            {
+                self!.Alerts.Enqueue(alert);
+                return true;
             });
             tasks.AddActivityFunc<SnapshotToStore, bool>(nameof(StoreApprovalSnapshotActivity), (_, stored) =>
             {

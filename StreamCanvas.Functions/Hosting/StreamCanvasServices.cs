@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using StreamCanvas.Activities;
+using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
@@ -68,6 +69,11 @@ public static class StreamCanvasServices
         services.AddTransient<ToolStepActivity>();
         services.AddTransient<NotifyApproversActivity>();
         services.AddTransient<StoreApprovalSnapshotActivity>();
+
+        services.Configure<AlertOptions>(configuration.GetSection(AlertOptions.Section));
+        services.AddSingleton<IAlertClaims>(sp => new TableAlertClaims(StorageClients.Tables(configuration).GetTableClient(TableAlertClaims.TableName), sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpClient(AlertOwnerActivity.HttpClientName).AddStandardResilienceHandler();
+        services.AddTransient<AlertOwnerActivity>();
 
         services.AddSingleton<RunStarter>();
 

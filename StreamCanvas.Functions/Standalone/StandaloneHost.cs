@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Activities;
+using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Api;
 using StreamCanvas.Definitions;
@@ -64,6 +65,7 @@ public static partial class StandaloneHost
                 tasks.AddActivity(nameof(ToolStepActivity), sp => new ServiceActivity<ToolStepRequest, StepOutcome>(sp.GetRequiredService<ToolStepActivity>().RunAsync));
                 tasks.AddActivity(nameof(NotifyApproversActivity), sp => new ServiceActivity<ApprovalNotice, bool>(sp.GetRequiredService<NotifyApproversActivity>().RunAsync));
                 tasks.AddActivity(nameof(StoreApprovalSnapshotActivity), sp => new ServiceActivity<SnapshotToStore, bool>(sp.GetRequiredService<StoreApprovalSnapshotActivity>().RunAsync));
+                tasks.AddActivity(nameof(AlertOwnerActivity), sp => new ServiceActivity<OwnerAlert, bool>(sp.GetRequiredService<AlertOwnerActivity>().RunAsync));
             });
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));

@@ -71,6 +71,7 @@ var settings = {
   Approvals__SigningKey: secretReference(keyVaultUri, signingKeySecretName)
   Approvals__PublicBaseUrl: publicBaseUrl
   Approvals__TokenGraceMinutes: '5'
+  Alerts__WindowMinutes: '60'
 
   WorkflowStarts__Queue: 'workflow-starts'
   WorkflowStarts__PoisonQueue: 'workflow-starts-poison'
