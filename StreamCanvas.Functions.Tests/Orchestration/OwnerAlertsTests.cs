@@ -60,6 +60,35 @@ public sealed class OwnerAlertsTests : IAsyncLifetime
         Assert.Empty(host.Alerts);
     }
 
+    static LoadedWorkflow Gated(string onTimeout)
+    {
+        LoadedWorkflow workflow = TestDefinitions.Load(TestDefinitions.Workflow($$$"""
+            [
+              { "id": "draft", "kind": "llm", "prompt": "Write about {{input.topic}}" },
+              { "id": "review", "kind": "approval", "context": ["steps.draft.output.text"],
+                "escalation": [
+                  { "name": "editor", "approvers": ["ed@example.com"], "timeout": "PT1S" },
+                  { "name": "chief", "approvers": ["chief@example.com"], "timeout": "PT1S" }
+                ],
+                "onTimeout": "{{{onTimeout}}}" }
+            ]
+            """));
+        return workflow with { Definition = workflow.Definition with { Owner = workflow.Definition.Owner with { Alerts = "oncall" } } };
+    }
+
+    [Theory]
+    [InlineData(TimeoutActions.Approve, new[] { AlertConditions.ApprovalEscalated, AlertConditions.ApprovalTimedOut })]
+    [InlineData(TimeoutActions.Reject, new[] { AlertConditions.ApprovalEscalated, AlertConditions.ApprovalTimedOut, AlertConditions.RunFailed })]
+    [InlineData(TimeoutActions.Fail, new[] { AlertConditions.ApprovalEscalated, AlertConditions.RunFailed })]
+    public async Task Approval_EscalatesToItsLastLevelAndTimesOut_AlertsEachCondition(string onTimeout, string[] expected)
+    {
+        await host.RunToCompletionAsync(TestDefinitions.Request(Gated(onTimeout)));
+
+        Assert.Equal(expected, host.Alerts.Select(a => a.Condition));
+        Assert.All(host.Alerts, a => Assert.Equal("review", a.StepId));
+        Assert.Contains("chief", host.Alerts.First().Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task CompletedRun_AlertsNobody()
     {

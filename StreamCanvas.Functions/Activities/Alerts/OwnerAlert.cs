@@ -19,6 +19,8 @@ public sealed record OwnerAlert(
 public static class AlertConditions
 {
     public const string RunFailed = "run-failed";
+    public const string ApprovalEscalated = "approval-escalated";
+    public const string ApprovalTimedOut = "approval-timed-out";
 }
 
 /// <summary>Configuration section "Alerts".</summary>
