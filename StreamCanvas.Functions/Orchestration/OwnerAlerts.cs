@@ -10,7 +10,7 @@ namespace StreamCanvas.Orchestration;
 /// </summary>
 internal static class OwnerAlerts
 {
-    /// <summary>The engine revision from which failed runs alert their owner (older runs replay without it).</summary>
+    /// <summary>The engine revision from which runs alert their owner (older runs replay without it).</summary>
     public const int FromRevision = 3;
 
     // A webhook that is briefly down gets the alert later; durable retries survive a host restart.

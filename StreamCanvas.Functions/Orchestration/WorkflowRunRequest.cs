@@ -17,7 +17,7 @@ public sealed record WorkflowRunRequest(
     /// Raise it when the interpreter starts scheduling activities, timers or events differently, and branch on
     /// <see cref="Revision"/> so runs in flight keep their history's shape.
     /// 2: a large approval snapshot is stored by an activity before its gate opens.
-    /// 3: a failed run alerts its owner (owner.alerts) through an activity before it ends.
+    /// 3: a failed run, and an approval reaching its last level or timing out, alert the owner (owner.alerts) through an activity.
     /// </summary>
     public const int CurrentEngineRevision = 3;
 
