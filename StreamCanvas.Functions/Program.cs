@@ -5,6 +5,11 @@ using StreamCanvas.Standalone;
 
 try
 {
+    if (ReadinessCommand.IsInvoked(args))
+    {
+        return ReadinessCommand.Run(args, Console.Out, Console.Error);
+    }
+
     if (HostMode.IsFunctionsHost(args, Environment.GetEnvironmentVariable))
     {
         FunctionsHost.Run(args);

@@ -8,4 +8,7 @@ type toolConnection = {
 
   @description('Headers added to every call: header name to the name of the Key Vault secret holding its value.')
   headerSecrets: { *: string }?
+
+  @description('Path (relative to baseUrl) the readiness audit probes with a GET; a 2xx answer means reachable.')
+  healthPath: string?
 }

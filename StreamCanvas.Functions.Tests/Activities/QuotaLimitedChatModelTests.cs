@@ -43,7 +43,7 @@ public sealed class QuotaLimitedChatModelTests
 
     static async Task<QuotaLimitedChatModel> HostAsync(IChatModel model, ModelQuotaOptions quota, string endpoint)
     {
-        Standalone.Azurite azurite = await SharedAzurite.GetAsync();
+        StreamCanvas.Standalone.Azurite azurite = await SharedAzurite.GetAsync();
         var store = new TableModelQuotaStore(new TableServiceClient(azurite.ConnectionString));
         var options = new ModelOptions { Endpoint = endpoint, DefaultModel = "gpt-test", Quota = quota };
         return new QuotaLimitedChatModel(model, store, options, TimeProvider.System, NullLogger<QuotaLimitedChatModel>.Instance);

@@ -223,6 +223,8 @@ public sealed class OperatorApiTests(OperatorHost fixture) : IClassFixture<Opera
     [InlineData("POST", "api/runs/document-summary%3Aany/resume")]
     [InlineData("POST", "api/runs/document-summary%3Aany/restart")]
     [InlineData("POST", "api/runs/document-summary%3Aany/events/nudge")]
+    [InlineData("GET", "api/workflows/readiness")]
+    [InlineData("GET", "api/workflows/document-summary/readiness")]
     public async Task OperatorRoute_MissingOrWrongKey_Returns401(string method, string url)
     {
         using var anonymous = new HttpClient { BaseAddress = fixture.Http.BaseAddress };
@@ -258,6 +260,21 @@ public sealed class OperatorApiTests(OperatorHost fixture) : IClassFixture<Opera
         using HttpResponseMessage response = await Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), OperatorHost.RunUrl("document-summary:no-such-run", suffix)));
 
         await AssertProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Readiness_OverHttp_AuditsEachDeployedWorkflowAndIs404ForAnUnknownOne()
+    {
+        JsonObject all = (await Http.GetFromJsonAsync<JsonObject>("api/workflows/readiness"))!;
+        JsonObject one = (await Http.GetFromJsonAsync<JsonObject>("api/workflows/content-publishing/readiness"))!;
+
+        Assert.Equal(3, all["workflows"]!.AsArray().Count);
+        Assert.Equal("content-publishing", one["workflow"]!.GetValue<string>());
+        Assert.Equal(
+            ["trigger", "definitionOfDone", "toolAccess", "exceptionHandling", "humanOversight", "ownership"],
+            one["traits"]!.AsArray().Select(t => t!["trait"]!.GetValue<string>()));
+        Assert.Equal("pass", one["traits"]![4]!["outcome"]!.GetValue<string>());
+        await AssertProblemAsync(await Http.GetAsync("api/workflows/no-such-flow/readiness"), HttpStatusCode.NotFound);
     }
 
     async Task<JsonArray> ListAsync(string url) => (await Http.GetFromJsonAsync<JsonObject>(url))!["runs"]!.AsArray();

@@ -73,6 +73,9 @@ public sealed class FunctionsMetadataTests
     [InlineData("GetRunHistory", "runs/{id}/history", "get", "Function")]
     [InlineData("TerminateRun", "runs/{id}/terminate", "post", "Function")]
     [InlineData("ListWorkflows", "workflows", "get", "Function")]
+    [InlineData("ListWorkflowReadiness", "workflows/readiness", "get", "Function")]
+    [InlineData("GetWorkflowReadiness", "workflows/{name}/readiness", "get", "Function")]
+    [InlineData("SampleAlerts", "samples/alerts", "post", "Anonymous")]
     public void Metadata_HttpTrigger_HasRouteMethodAndAuthLevel(string name, string route, string method, string authLevel)
     {
         JsonObject trigger = Trigger(Function(name));

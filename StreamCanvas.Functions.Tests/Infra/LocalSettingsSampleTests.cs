@@ -58,14 +58,19 @@ public sealed class LocalSettingsSampleTests
 
     static string WebhooksMap => $"{ApprovalOptions.Section}__{nameof(ApprovalOptions.Webhooks)}";
 
-    /// <summary>The names the sample workflows give map entries: the connections tool steps call, the webhooks levels notify.</summary>
+    /// <summary>
+    /// The names the sample workflows give map entries: the connections tool steps call, the webhooks levels
+    /// notify and the owners' alert channels.
+    /// </summary>
     static IReadOnlyDictionary<string, string[]> MapEntriesTheSampleWorkflowsUse()
     {
-        WorkflowStep[] steps = [.. DefinitionLoader.LoadDirectory(RepoPaths.Workflows).All.SelectMany(w => w.Definition.Steps)];
+        WorkflowDefinition[] definitions = [.. DefinitionLoader.LoadDirectory(RepoPaths.Workflows).All.Select(w => w.Definition)];
+        WorkflowStep[] steps = [.. definitions.SelectMany(d => d.Steps)];
         return new Dictionary<string, string[]>
         {
             [ConnectionsMap] = [.. steps.OfType<ToolStep>().Select(s => s.Connection).Distinct()],
-            [WebhooksMap] = [.. steps.OfType<ApprovalStep>().SelectMany(s => s.Escalation).Select(l => l.Notify).OfType<string>()
+            [WebhooksMap] = [.. steps.OfType<ApprovalStep>().SelectMany(s => s.Escalation).Select(l => l.Notify)
+                .Concat(definitions.Select(d => d.Owner.Alerts)).OfType<string>()
                 .Where(n => n != ApprovalOptions.NoNotice).Distinct()],
             [GroupsMap] = [.. steps.OfType<ApprovalStep>().SelectMany(s => s.Escalation).Select(l => l.Group).OfType<string>().Distinct()],
         };

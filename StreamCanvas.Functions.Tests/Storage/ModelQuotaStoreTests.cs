@@ -11,7 +11,7 @@ public sealed class ModelQuotaStoreTests
 
     static async Task<(TableModelQuotaStore HostA, TableModelQuotaStore HostB)> TwoHostsAsync()
     {
-        Standalone.Azurite azurite = await SharedAzurite.GetAsync();
+        StreamCanvas.Standalone.Azurite azurite = await SharedAzurite.GetAsync();
         return (new TableModelQuotaStore(new TableServiceClient(azurite.ConnectionString)), new TableModelQuotaStore(new TableServiceClient(azurite.ConnectionString)));
     }
 

@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using StreamCanvas.Activities;
+using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Hosting;
 using StreamCanvas.Orchestration;
@@ -23,6 +24,7 @@ public sealed class InterpreterHost : IAsyncDisposable
     public ConcurrentQueue<LlmStepRequest> LlmCalls { get; } = new();
     public ConcurrentQueue<ToolStepRequest> ToolCalls { get; } = new();
     public ConcurrentQueue<ApprovalNotice> Notices { get; } = new();
+    public ConcurrentQueue<OwnerAlert> Alerts { get; } = new();
 
     public Func<LlmStepRequest, StepOutcome> Llm { get; set; } = request => new StepOutcome
     {
@@ -95,6 +97,9 @@ public sealed class InterpreterHost : IAsyncDisposable
             case GateLevelToClose level when activity == nameof(CloseGateLevelActivity):
                 ClosedLevels.Enqueue(level);
                 return CloseGateLevel(level);
+            case OwnerAlert alert when activity == nameof(AlertOwnerActivity):
+                Alerts.Enqueue(alert);
+                return true;
             default:
                 throw new InvalidOperationException($"InterpreterHost has no script for activity {activity}");
         }

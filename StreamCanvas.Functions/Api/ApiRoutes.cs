@@ -20,8 +20,11 @@ public static class ApiRoutes
     public const string OpenApi = "openapi.json";
     public const string Workflows = "workflows";
     public const string WorkflowVersions = "workflows/{name}/versions";
+    public const string WorkflowsReadiness = "workflows/readiness";
+    public const string WorkflowReadiness = "workflows/{name}/readiness";
     public const string SampleCustomer = "samples/customers/{id}";
     public const string SampleArticles = "samples/articles";
+    public const string SampleAlerts = "samples/alerts";
     public const string Approvals = "approvals";
     public const string ApprovalDecision = "approvals/{instanceId}/{gateId}";
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using StreamCanvas.Definitions;
 
@@ -25,5 +26,19 @@ public static class SampleTools
         string[] plans = ["free", "team", "enterprise"];
         string plan = plans[id.Sum(c => c) % plans.Length];
         return Results.Ok(new { id, name = $"Customer {id}", plan, openTickets = id.Length % 4, sla = plan == "enterprise" ? "4h" : "2d" });
+    }
+
+    /// <summary>The sample owners' alert channel: accepts a webhook message (any JSON object) and drops it.</summary>
+    public static async Task<IResult> ReceiveAlertAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        (JsonNode? body, IResult? problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return body is JsonObject
+            ? Results.Accepted()
+            : Problems.BadRequest("an alert is a JSON object", new FieldError("", "expected an object"));
     }
 }

@@ -22,6 +22,9 @@ public sealed record WorkflowDefinition
     /// <summary>Token limits for a run and for all runs of this workflow in a UTC day.</summary>
     public TokenBudgets? Budgets { get; init; }
 
+    /// <summary>Readiness traits the owner knowingly waives, each with the reason.</summary>
+    public ReadinessWaivers? Waivers { get; init; }
+
     public WorkflowStep? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
 
     /// <summary>The step a run continues with after <paramref name="step"/> succeeds, or null at the end.</summary>
@@ -39,8 +42,11 @@ public sealed record WorkflowDefinition
 
 public sealed record TokenBudgets(int? RunTokens = null, int? DailyTokens = null);
 
-/// <summary>Who answers for a workflow in production.</summary>
-public sealed record WorkflowOwner(string Team, string Contact);
+/// <summary>Who answers for a workflow in production, and the webhook channel (Approvals:Webhooks) they are alerted on.</summary>
+public sealed record WorkflowOwner(string Team, string Contact, string? Alerts = null);
+
+/// <summary>Readiness traits waived on purpose; the reason is shown wherever the trait is reported.</summary>
+public sealed record ReadinessWaivers(string? HumanOversight = null);
 
 /// <summary>One measurable condition of a workflow's definition of done.</summary>
 public sealed record DoneCriterion

@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using StreamCanvas.Activities;
+using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
@@ -10,7 +11,7 @@ namespace StreamCanvas.Functions;
 /// <summary>The orchestrator and activities under the Functions host; the same classes the standalone worker registers.</summary>
 public sealed class WorkflowDurableFunctions(
     LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot,
-    CloseGateLevelActivity closeGateLevel)
+    CloseGateLevelActivity closeGateLevel, AlertOwnerActivity alertOwner)
 {
     [Function(nameof(WorkflowOrchestrator))]
     public static Task<WorkflowRunResult> RunWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -36,4 +37,8 @@ public sealed class WorkflowDurableFunctions(
     [Function(nameof(CloseGateLevelActivity))]
     public Task<ApprovalDecision?> CloseGateLevel([ActivityTrigger] GateLevelToClose request, FunctionContext context) =>
         closeGateLevel.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(AlertOwnerActivity))]
+    public Task<bool> AlertOwner([ActivityTrigger] OwnerAlert alert, FunctionContext context) =>
+        alertOwner.RunAsync(alert, context.CancellationToken);
 }

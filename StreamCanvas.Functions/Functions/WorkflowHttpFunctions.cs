@@ -64,4 +64,10 @@ public sealed class WorkflowHttpFunctions(StartRunHandler startRun, RunsHandler 
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRoutes.SampleArticles)] HttpRequest request,
         FunctionContext context) =>
         cms.PublishAsync(request, context.CancellationToken);
+
+    [Function(nameof(SampleAlerts))]
+    public Task<IResult> SampleAlerts(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRoutes.SampleAlerts)] HttpRequest request,
+        FunctionContext context) =>
+        SampleTools.ReceiveAlertAsync(request, context.CancellationToken);
 }

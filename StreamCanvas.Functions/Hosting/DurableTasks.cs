@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using StreamCanvas.Activities;
+using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
@@ -24,6 +25,7 @@ public static class DurableTasks
         DurableActivity.Of<NotifyApproversActivity, ApprovalNotice, bool>(),
         DurableActivity.Of<StoreApprovalSnapshotActivity, SnapshotToStore, bool>(),
         DurableActivity.Of<CloseGateLevelActivity, GateLevelToClose, ApprovalDecision?>(),
+        DurableActivity.Of<AlertOwnerActivity, OwnerAlert, bool>(),
     ];
 
     /// <summary>Every activity class as a service, for the worker (standalone) or the triggers (Functions) to resolve.</summary>

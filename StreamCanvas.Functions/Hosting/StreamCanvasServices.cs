@@ -2,12 +2,15 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using StreamCanvas.Activities;
+using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Api;
 using StreamCanvas.Api.Dashboard;
 using StreamCanvas.Approvals;
+using StreamCanvas.Api.Readiness;
 using StreamCanvas.Definitions;
 using StreamCanvas.Starts;
 using StreamCanvas.Storage;
@@ -44,6 +47,8 @@ public static class StreamCanvasServices
         services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
+        services.AddHttpClient(ConnectionHealthProbe.HttpClientName);
+        services.AddSingleton<ConnectionHealthProbe>();
         services.AddHttpClient(ToolOptions.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddStandardResilienceHandler()
@@ -77,6 +82,10 @@ public static class StreamCanvasServices
 
         services.AddActivityServices();
 
+        services.Configure<AlertOptions>(configuration.GetSection(AlertOptions.Section));
+        services.AddSingleton<IAlertClaims>(sp => new TableAlertClaims(StorageClients.Tables(configuration).GetTableClient(TableAlertClaims.TableName), sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpClient(AlertOwnerActivity.HttpClientName).AddStandardResilienceHandler();
+
         services.AddSingleton<RunStarter>();
         services.AddSingleton<SampleCms>();
 
@@ -87,6 +96,7 @@ public static class StreamCanvasServices
         services.AddSingleton<StartRunHandler>();
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();
+        services.AddSingleton<ReadinessHandler>();
         services.AddSingleton<Api.Dashboard.DashboardHandler>();
         return services;
     }
@@ -103,7 +113,7 @@ public static class StreamCanvasServices
             sp, (IChatModel)traced.ImplementationFactory!(sp), sp.GetRequiredService<IOptions<ModelOptions>>().Value));
     }
 
-    static string WorkflowsDirectory(IConfiguration configuration) =>
+    public static string WorkflowsDirectory(IConfiguration configuration) =>
         configuration[WorkflowsPathSetting] is { Length: > 0 } path
             ? Path.GetFullPath(path)
             : Path.Combine(AppContext.BaseDirectory, "workflows");

@@ -46,10 +46,19 @@ internal static class ApprovalGate
             {
                 gate.Escalations.Add(new GateEscalation(level.Name, index, levelOpened));
                 telemetry.Escalated(step.Id, level.Name);
+                if (index == step.Escalation.Count - 1)
+                {
+                    await OwnerAlerts.LastLevelAsync(context, run, step.Id, level.Name);
+                }
             }
 
             await NotifyAsync(context, run, gate, index, index == 0 ? NoticeKinds.Opened : NoticeKinds.Escalated, deadline);
             decision = await WaitForLevelAsync(context, run, gate, index, levelOpened, deadline);
+        }
+
+        if (decision is null && step.OnTimeout != TimeoutActions.Fail)
+        {
+            await OwnerAlerts.TimedOutAsync(context, run, step.Id, step.OnTimeout == TimeoutActions.Approve ? "approved" : "rejected");
         }
 
         return Close(context, run, gate, decision, round);

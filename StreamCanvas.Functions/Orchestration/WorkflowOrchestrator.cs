@@ -28,14 +28,17 @@ public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, 
         {
             telemetry.StepsFinished(run.Timeline);
             telemetry.Failed(failure);
+            await OwnerAlerts.RunFailedAsync(context, run, failure);
             throw;
         }
         catch (Exception unexpected)
         {
             // Not a failure the workflow describes (a bug, or an activity that threw past its own handling): the
             // run still ends Failed at its current step, and dashboards count it as such (the API shows it the same way).
+            var failure = new WorkflowFailedException(run.CurrentStep ?? "", FailureReasons.ActivityError, unexpected.Message);
             telemetry.StepsFinished(run.Timeline);
-            telemetry.Failed(new WorkflowFailedException(run.CurrentStep ?? "", FailureReasons.ActivityError, unexpected.Message));
+            telemetry.Failed(failure);
+            await OwnerAlerts.RunFailedAsync(context, run, failure);
             throw;
         }
     }

@@ -23,6 +23,7 @@ public sealed record WorkflowRunRequest(
     /// 2: a large approval snapshot is stored by an activity before its gate opens.
     /// 3: when a gate level's time runs out, an activity closes the level in the decision table first (a decision
     ///    that claimed the level in time is applied), and a decision event for another level is ignored.
+    ///    Also: a failed run, and an approval reaching its last level or timing out, alert the owner (owner.alerts) through an activity.
     /// </summary>
     public const int CurrentEngineRevision = 3;
 

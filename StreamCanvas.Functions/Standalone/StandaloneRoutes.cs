@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 using StreamCanvas.Api;
 using StreamCanvas.Api.Dashboard;
+using StreamCanvas.Api.Readiness;
 using StreamCanvas.Storage;
 
 namespace StreamCanvas.Standalone;
@@ -23,6 +24,8 @@ public static class StandaloneRoutes
         keyed.MapGet(ApiRoutes.Workflows, (WorkflowsHandler handler) => handler.List());
         keyed.MapGet(ApiRoutes.WorkflowVersions, (string name, DurableTaskClient client, WorkflowsHandler handler, CancellationToken ct) =>
             handler.VersionsAsync(name, client, ct));
+        keyed.MapGet(ApiRoutes.WorkflowsReadiness, (ReadinessHandler handler, CancellationToken ct) => handler.ListAsync(ct));
+        keyed.MapGet(ApiRoutes.WorkflowReadiness, (string name, ReadinessHandler handler, CancellationToken ct) => handler.GetAsync(name, ct));
         keyed.MapGet(ApiRoutes.Approvals, (HttpRequest request, DurableTaskClient client, ListApprovalsHandler handler, CancellationToken ct) =>
             handler.ListAsync(request, client, ct));
 
@@ -30,6 +33,7 @@ public static class StandaloneRoutes
         api.MapGet(ApiRoutes.OpenApi, OpenApiDocument.Serve);
         api.MapGet(ApiRoutes.SampleCustomer, (string id) => SampleTools.Customer(id));
         api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, SampleCms cms, CancellationToken ct) => cms.PublishAsync(request, ct));
+        api.MapPost(ApiRoutes.SampleAlerts, (HttpRequest request, CancellationToken ct) => SampleTools.ReceiveAlertAsync(request, ct));
         api.MapGet(ApiRoutes.Dashboard, (DashboardHandler dashboard) => dashboard.Page());
         api.MapGet(ApiRoutes.DashboardAsset, (string file, DashboardHandler dashboard, [FromServices] OperatorKey key) => dashboard.Asset(file, key.Value));
         api.MapGet(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ShowApprovalHandler handler, CancellationToken ct) =>

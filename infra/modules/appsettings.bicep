@@ -81,6 +81,7 @@ var settings = {
   Approvals__SigningKey: secretReference(keyVaultUri, signingKeySecretName)
   Approvals__PublicBaseUrl: publicBaseUrl
   Approvals__TokenGraceMinutes: '5'
+  Alerts__WindowMinutes: '60'
 
   WorkflowStarts__Queue: 'workflow-starts'
   WorkflowStarts__PoisonQueue: 'workflow-starts-poison'
@@ -101,6 +102,12 @@ var elasticPremiumSettings = {
 
 // Tools:Connections:<name>:BaseUrl and :Headers:<header>, one entry per connection the workflows call.
 var toolBaseUrls = toObject(items(toolConnections), c => 'Tools__Connections__${c.key}__BaseUrl', c => c.value.baseUrl)
+// Tools:Connections:<name>:HealthPath, only for connections that declare one.
+var toolHealthPaths = toObject(
+  filter(items(toolConnections), c => !empty(c.value.?healthPath ?? '')),
+  c => 'Tools__Connections__${c.key}__HealthPath',
+  c => c.value.healthPath!
+)
 var toolHeaders = reduce(
   items(toolConnections),
   {},
@@ -138,6 +145,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     settings,
     hostingPlan == 'ElasticPremium' ? elasticPremiumSettings : {},
     toolBaseUrls,
+    toolHealthPaths,
     toolHeaders,
     groups,
     webhooks

@@ -23,4 +23,7 @@ public sealed class ToolConnection
 {
     public string BaseUrl { get; set; } = string.Empty;
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Path (relative to <see cref="BaseUrl"/>) the readiness audit GETs; a 2xx answer means reachable.</summary>
+    public string? HealthPath { get; set; }
 }

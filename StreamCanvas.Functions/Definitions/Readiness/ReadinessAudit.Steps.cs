@@ -1,0 +1,86 @@
+namespace StreamCanvas.Definitions.Readiness;
+
+public static partial class ReadinessAudit
+{
+    static IEnumerable<ReadinessFinding> ToolAccess(WorkflowDefinition definition, ReadinessEnvironment environment)
+    {
+        var tools = definition.Steps.Select((step, index) => (step, index)).Where(s => s.step is ToolStep).ToList();
+        if (tools.Count == 0)
+        {
+            yield return new(ReadinessOutcome.Pass, "no step calls a connection", "/steps");
+            yield break;
+        }
+
+        foreach ((WorkflowStep step, int index) in tools)
+        {
+            string connection = ((ToolStep)step).Connection;
+            string at = $"/steps/{index}/connection";
+            if (!environment.Connections.TryGetValue(connection, out ConnectionReadiness? configured))
+            {
+                yield return new(ReadinessOutcome.Fail, $"step '{step.Id}' calls connection '{connection}', which is not configured (Tools:Connections:{connection})", at);
+            }
+            else if (configured.HealthPath is null)
+            {
+                yield return new(ReadinessOutcome.Pass, $"connection '{connection}' is configured (it declares no health path to probe)", at);
+            }
+            else if (configured.Probe is null)
+            {
+                string why = environment.ProbesRun ? "was not probed" : "is not probed offline";
+                yield return new(ReadinessOutcome.Pass, $"connection '{connection}' is configured; its health path {configured.HealthPath} {why}", at);
+            }
+            else if (configured.Probe.Healthy)
+            {
+                yield return new(ReadinessOutcome.Pass, $"connection '{connection}' is configured and its health probe answered: {configured.Probe.Detail}", at);
+            }
+            else
+            {
+                yield return new(ReadinessOutcome.Fail, $"connection '{connection}' failed its health probe ({configured.HealthPath}): {configured.Probe.Detail}", at);
+            }
+        }
+    }
+
+    static IEnumerable<ReadinessFinding> ExceptionHandling(WorkflowDefinition definition)
+    {
+        bool any = false;
+        for (int i = 0; i < definition.Steps.Count; i++)
+        {
+            WorkflowStep step = definition.Steps[i];
+            if (step is LlmStep or ToolStep)
+            {
+                any = true;
+                bool retries = step.Retry is { MaxAttempts: > 1 };
+                yield return retries || step.OnFailure is not null
+                    ? new(ReadinessOutcome.Pass, $"step '{step.Id}' {Handling(step, retries)}", $"/steps/{i}")
+                    : new(ReadinessOutcome.Fail, $"{step.Kind} step '{step.Id}' has neither retry (maxAttempts > 1) nor onFailure: one failed call fails the run", $"/steps/{i}/retry");
+            }
+            else if (step is ApprovalStep approval)
+            {
+                any = true;
+                yield return approval.OnTimeout == TimeoutActions.Approve
+                    ? new(ReadinessOutcome.Warn, $"approval '{step.Id}' approves when its last level times out: unreviewed work goes through", $"/steps/{i}/onTimeout")
+                    : new(ReadinessOutcome.Pass, $"approval '{step.Id}' times out after {approval.Escalation.Count} level(s), then does '{approval.OnTimeout}'", $"/steps/{i}/onTimeout");
+            }
+        }
+
+        int llmSteps = definition.Steps.Count(s => s is LlmStep);
+        if (llmSteps >= ModelHeavySteps && definition.Budgets is not { RunTokens: not null } and not { DailyTokens: not null })
+        {
+            yield return new(ReadinessOutcome.Warn, $"{llmSteps} llm steps and no token budget: a runaway run or day has no limit", "/budgets");
+        }
+        else if (!any)
+        {
+            yield return new(ReadinessOutcome.Pass, "no step calls a model, a tool or a person", "/steps");
+        }
+    }
+
+    static string Handling(WorkflowStep step, bool retries) =>
+        (retries, step.OnFailure) switch
+        {
+            (true, { Goto: { } target }) => $"retries up to {step.Retry!.MaxAttempts} times, then goes to '{target}'",
+            (true, { Fail: { } reason }) => $"retries up to {step.Retry!.MaxAttempts} times, then fails with '{reason}'",
+            (true, _) => $"retries up to {step.Retry!.MaxAttempts} times",
+            (false, { Goto: { } target }) => $"goes to '{target}' when it fails",
+            (false, { Fail: { } reason }) => $"fails the run with '{reason}'",
+            _ => "handles its failure",
+        };
+}

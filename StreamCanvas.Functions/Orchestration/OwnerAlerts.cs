@@ -1,0 +1,50 @@
+using Microsoft.DurableTask;
+using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Definitions;
+
+namespace StreamCanvas.Orchestration;
+
+/// <summary>
+/// Part of the interpreter: tells a workflow's owner (owner.alerts) about a failed run or an approval left to its
+/// last level or its timeout, from durable work (the activity rate-limits per condition and window).
+/// </summary>
+internal static class OwnerAlerts
+{
+    /// <summary>The engine revision from which runs alert their owner (older runs replay without it).</summary>
+    public const int FromRevision = 3;
+
+    // A webhook that is briefly down gets the alert later; durable retries survive a host restart.
+    static readonly TaskOptions Delivery = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5)));
+
+    public static Task RunFailedAsync(TaskOrchestrationContext context, RunState run, WorkflowFailedException failure) =>
+        SendAsync(context, run, AlertConditions.RunFailed, failure.StepId, failure.Reason, failure.Detail);
+
+    /// <summary>An approval reached its last escalation level: the next timeout decides without a person.</summary>
+    public static Task LastLevelAsync(TaskOrchestrationContext context, RunState run, string gateStep, string level) =>
+        SendAsync(context, run, AlertConditions.ApprovalEscalated, gateStep, null, $"approval '{gateStep}' escalated to its last level, {level}");
+
+    /// <summary>An approval's last level timed out and its onTimeout decided (a timeout that fails the run alerts as a failure).</summary>
+    public static Task TimedOutAsync(TaskOrchestrationContext context, RunState run, string gateStep, string decided) =>
+        SendAsync(context, run, AlertConditions.ApprovalTimedOut, gateStep, FailureReasons.ApprovalTimeout, $"approval '{gateStep}' had no decision; onTimeout {decided} it");
+
+    static async Task SendAsync(TaskOrchestrationContext context, RunState run, string condition, string? stepId, string? reason, string message)
+    {
+        if (run.EngineRevision < FromRevision || run.Definition.Owner.Alerts is not { } channel)
+        {
+            return;
+        }
+
+        var alert = new OwnerAlert(
+            run.Definition.Name, run.Definition.Version, context.InstanceId, channel, condition,
+            context.CurrentUtcDateTime, stepId, reason, message);
+        try
+        {
+            await context.CallActivityAsync<bool>(nameof(AlertOwnerActivity), alert, Delivery);
+        }
+        catch (TaskFailedException)
+        {
+            // The channel stayed down through every retry: the run's own failure stands, and the activity logged it.
+        }
+    }
+}
