@@ -66,7 +66,7 @@ public sealed class ApprovalWebhookTests
         string title = string.Concat(Enumerable.Repeat("A long brief the reviewer must read in full. ", 200));
         string id = (await host.StartRunAsync("approval-gate", new { title }))["instanceId"]!.GetValue<string>();
 
-        JsonObject pending = await GateDecisions.PendingGateAsync(host.Http, id);
+        JsonObject pending = await GateDecisions.PendingGateAsync(host.Http, id, TimeSpan.FromSeconds(180)); // a draft and a stored snapshot first: slow on a loaded machine
         JsonObject run = (await host.Http.GetFromJsonAsync<JsonObject>($"api/runs/{Uri.EscapeDataString(id)}"))!;
         var snapshots = new Azure.Storage.Blobs.BlobContainerClient(host.Settings["AzureWebJobsStorage"], ApprovalSnapshotStore.ContainerName);
         string prefix = Uri.EscapeDataString(id) + "/";
