@@ -20,7 +20,8 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
     {
         this.settings = settings;
         Port = port;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+        // A cap for a request that hangs, never a speed expectation: a 30 s timeout failed on a machine at load 97.
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(3) };
         Http.DefaultRequestHeaders.Add("x-functions-key", OperatorKey);
     }
 

@@ -163,6 +163,23 @@ public sealed class StartRunHandlerTests
     }
 
     [Fact]
+    public async Task HandleAsync_RunScheduled_ItsStartClaimIsDeleted()
+    {
+        client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((TaskName _, object? _, StartOrchestrationOptions? options, CancellationToken _) => options!.InstanceId!);
+        var claims = new Mock<IStartClaims>();
+        claims.Setup(c => c.TryClaimAsync(It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        var starting = new StartRunHandler(new RunStarter(Catalog, claims.Object, NullLogger<RunStarter>.Instance));
+        var context = ResultExecutor.NewContext(body: ValidSummary);
+        context.Request.Headers[StartRunHandler.IdempotencyKeyHeader] = "key-forget";
+
+        var (status, _, _) = await ResultExecutor.ExecuteAsync(await starting.HandleAsync(context.Request, "document-summary", client.Object, CancellationToken.None), context);
+
+        Assert.Equal(202, status);
+        claims.Verify(c => c.ForgetAsync(RunIds.FromIdempotencyKey("document-summary", "key-forget"), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
     public async Task HandleAsync_IdempotencyKeyReusedWithOtherInput_Returns409()
     {
         var existing = new OrchestrationMetadata(nameof(WorkflowOrchestrator), RunIds.FromIdempotencyKey("document-summary", "key-2"))

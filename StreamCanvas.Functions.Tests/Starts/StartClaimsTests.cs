@@ -37,4 +37,18 @@ public sealed class StartClaimsTests
 
         Assert.Equal(1, takeovers.Count(won => won));
     }
+
+    [Fact]
+    public async Task ForgetAsync_ClaimedId_RemovesTheRowSoNothingAccumulates()
+    {
+        TableStartClaims claims = await ClaimsAsync();
+        string id = "wf:k-" + Guid.NewGuid().ToString("N");
+        Assert.True(await claims.TryClaimAsync(id, TimeSpan.FromSeconds(15), CancellationToken.None));
+
+        await claims.ForgetAsync(id, CancellationToken.None);
+        await claims.ForgetAsync(id, CancellationToken.None);
+
+        var table = new TableClient((await SharedAzurite.GetAsync()).ConnectionString, TableStartClaims.TableName);
+        Assert.False((await table.GetEntityIfExistsAsync<TableEntity>("wf", Uri.EscapeDataString(id))).HasValue);
+    }
 }

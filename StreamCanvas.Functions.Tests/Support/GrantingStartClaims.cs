@@ -6,4 +6,6 @@ namespace StreamCanvas.Tests.Support;
 public sealed class GrantingStartClaims : IStartClaims
 {
     public Task<bool> TryClaimAsync(string instanceId, TimeSpan staleAfter, CancellationToken cancellationToken) => Task.FromResult(true);
+
+    public Task ForgetAsync(string instanceId, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -73,10 +73,11 @@ public sealed partial class RunsHandler
         return Results.Ok(new { purged = purged.Count, instanceIds = purged, more, completedBefore });
     }
 
-    /// <summary>What the app keeps of a run beside the task hub goes with it: stored snapshots and decision rows.</summary>
+    /// <summary>What the app keeps of a run beside the task hub goes with it: stored snapshots, decision rows and its start claim.</summary>
     async Task DeleteApprovalRecordsAsync(string instanceId, CancellationToken cancellationToken)
     {
         await snapshots.DeleteRunAsync(instanceId, cancellationToken);
         await decisions.DeleteRunAsync(instanceId, cancellationToken);
+        await starter.ForgetStartAsync(instanceId, cancellationToken);
     }
 }

@@ -82,9 +82,14 @@ public sealed partial class RunStarter(WorkflowCatalog catalog, IStartClaims cla
             throw;
         }
 
+        // The run exists now, and a later start of the id finds it before claiming: the claim row has done its job.
+        await claims.ForgetAsync(instanceId, cancellationToken);
         LogStarted(workflow.Name, workflow.Definition.Version, instanceId, command.Source);
         return StartOutcome.Started(instanceId, workflow.Name, replayed: false);
     }
+
+    /// <summary>Deletes what the start of a run left beside the task hub (its claim row), as the run is purged.</summary>
+    public Task ForgetStartAsync(string instanceId, CancellationToken cancellationToken) => claims.ForgetAsync(instanceId, cancellationToken);
 
     /// <summary>Schedules a new run with exactly the request an earlier run started with (its definition and input).</summary>
     public async Task<string> RestartAsync(WorkflowRunRequest request, DurableTaskClient client, CancellationToken cancellationToken)

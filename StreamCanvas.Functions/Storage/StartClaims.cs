@@ -14,6 +14,9 @@ public interface IStartClaims
 {
     /// <summary>True when this caller may schedule the run: it claimed the id, or took over a claim left too long without a run.</summary>
     Task<bool> TryClaimAsync(string instanceId, TimeSpan staleAfter, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the claim: once the run exists (its start is what the claim guarded) or when the run is purged.</summary>
+    Task ForgetAsync(string instanceId, CancellationToken cancellationToken);
 }
 
 /// <summary>Claims as rows of a table on the task hub's storage account, shared by every host.</summary>
@@ -53,6 +56,19 @@ public sealed class TableStartClaims(TableClient table, TimeProvider clock) : IS
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
             return false;
+        }
+    }
+
+    public async Task ForgetAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        await created.Value;
+        try
+        {
+            await table.DeleteEntityAsync(RunIds.WorkflowOf(instanceId), Uri.EscapeDataString(instanceId), ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // never claimed here, or already forgotten
         }
     }
 }
