@@ -33,6 +33,7 @@ public sealed class FunctionsMetadataTests
     public void Metadata_DurableFunctions_HaveTheirTriggers()
     {
         Assert.Equal("orchestrationTrigger", Trigger(Function(nameof(WorkflowOrchestrator)))["type"]!.GetValue<string>());
+        Assert.Equal("orchestrationTrigger", Trigger(Function(nameof(MapChunkOrchestrator)))["type"]!.GetValue<string>());
         foreach (string activity in new[] { nameof(LlmStepActivity), nameof(ToolStepActivity), nameof(NotifyApproversActivity), nameof(StoreApprovalSnapshotActivity) })
         {
             Assert.Equal("activityTrigger", Trigger(Function(activity))["type"]!.GetValue<string>());

@@ -64,6 +64,7 @@ public sealed class InterpreterHost : IAsyncDisposable
         DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(tasks =>
         {
             tasks.AddOrchestrator<WorkflowOrchestrator>();
+            tasks.AddOrchestrator<MapChunkOrchestrator>();
             tasks.AddActivityFunc<LlmStepRequest, StepOutcome>(nameof(LlmStepActivity), (_, request) =>
             {
                 self!.LlmCalls.Enqueue(request);

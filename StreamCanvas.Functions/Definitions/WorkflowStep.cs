@@ -9,6 +9,8 @@ namespace StreamCanvas.Definitions;
 [JsonDerivedType(typeof(ToolStep), StepKinds.Tool)]
 [JsonDerivedType(typeof(ApprovalStep), StepKinds.Approval)]
 [JsonDerivedType(typeof(ConditionStep), StepKinds.Condition)]
+[JsonDerivedType(typeof(ParallelStep), StepKinds.Parallel)]
+[JsonDerivedType(typeof(MapStep), StepKinds.Map)]
 public abstract record WorkflowStep
 {
     public required string Id { get; init; }
@@ -27,6 +29,8 @@ public abstract record WorkflowStep
         ToolStep => StepKinds.Tool,
         ApprovalStep => StepKinds.Approval,
         ConditionStep => StepKinds.Condition,
+        ParallelStep => StepKinds.Parallel,
+        MapStep => StepKinds.Map,
         _ => throw new InvalidOperationException($"unknown step type {GetType().Name}"),
     };
 }
@@ -37,6 +41,8 @@ public static class StepKinds
     public const string Tool = "tool";
     public const string Approval = "approval";
     public const string Condition = "condition";
+    public const string Parallel = "parallel";
+    public const string Map = "map";
 }
 
 /// <summary>A model call. The prompt is a template over input and earlier step outputs.</summary>

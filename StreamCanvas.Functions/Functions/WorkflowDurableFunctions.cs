@@ -15,6 +15,11 @@ public sealed class WorkflowDurableFunctions(
         new WorkflowOrchestrator().RunAsync(context, context.GetInput<WorkflowRunRequest>()
             ?? throw new InvalidOperationException("a workflow run needs its WorkflowRunRequest input"));
 
+    [Function(nameof(MapChunkOrchestrator))]
+    public static Task<MapChunkResult> RunMapChunk([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new MapChunkOrchestrator().RunAsync(context, context.GetInput<MapChunkRequest>()
+            ?? throw new InvalidOperationException("a map chunk needs its MapChunkRequest input"));
+
     [Function(nameof(LlmStepActivity))]
     public Task<StepOutcome> RunLlmStep([ActivityTrigger] LlmStepRequest request, FunctionContext context) =>
         llm.RunAsync(request, context.CancellationToken);

@@ -60,6 +60,7 @@ public static partial class StandaloneHost
             worker.AddTasks(tasks =>
             {
                 tasks.AddOrchestrator<WorkflowOrchestrator>();
+                tasks.AddOrchestrator<MapChunkOrchestrator>();
                 tasks.AddActivity(nameof(LlmStepActivity), sp => new ServiceActivity<LlmStepRequest, StepOutcome>(sp.GetRequiredService<LlmStepActivity>().RunAsync));
                 tasks.AddActivity(nameof(ToolStepActivity), sp => new ServiceActivity<ToolStepRequest, StepOutcome>(sp.GetRequiredService<ToolStepActivity>().RunAsync));
                 tasks.AddActivity(nameof(NotifyApproversActivity), sp => new ServiceActivity<ApprovalNotice, bool>(sp.GetRequiredService<NotifyApproversActivity>().RunAsync));
