@@ -125,10 +125,13 @@ public sealed partial class ApprovalsHandler(
         var query = new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending], FetchInputsAndOutputs = true };
         await foreach (OrchestrationMetadata run in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
-            if (run.ReadCustomStatusAs<RunStatus>() is { State: RunStates.WaitingForApproval, Gate: { } open } runStatus)
+            // Approvals in parallel branches can have several gates open on one run (and one branch may be retrying
+            // a step meanwhile, so the run's state alone does not say whether a gate is open).
+            RunStatus? runStatus = run.ReadCustomStatusAs<RunStatus>();
+            foreach (OpenGate open in runStatus?.OpenGates() ?? [])
             {
                 OpenGate gate = await snapshots.WithSnapshotAsync(run.InstanceId, open, cancellationToken);
-                pending.Add(Pending(request, run.InstanceId, runStatus, gate, now) with
+                pending.Add(Pending(request, run.InstanceId, runStatus!, gate, now) with
                 {
                     // Lets the dashboard approve and reject on a developer's machine through the same signed webhook;
                     // elsewhere the token only ever travels in the notification sent to the level's approvers.
@@ -141,7 +144,7 @@ public sealed partial class ApprovalsHandler(
     }
 
     static PendingApproval Pending(HttpRequest request, string instanceId, RunStatus runStatus, OpenGate gate, DateTime now) => new(
-        instanceId, runStatus.Workflow, runStatus.CurrentStep, gate.GateId, gate.Level, gate.LevelIndex, gate.Approvers, gate.Group,
+        instanceId, runStatus.Workflow, runStatus.Gates is null ? runStatus.CurrentStep : StepOf(gate.GateId), gate.GateId, gate.Level, gate.LevelIndex, gate.Approvers, gate.Group,
         gate.OpenedAt, gate.Deadline, Math.Max(0, (now - gate.OpenedAt).TotalSeconds), gate.Snapshot, gate.SnapshotHash, gate.Criteria ?? [],
         RunLinks.For(request, instanceId, gate.GateId));
 
@@ -223,21 +226,26 @@ public sealed partial class ApprovalsHandler(
     public static TimeSpan GateVisibilityWait { get; set; } = TimeSpan.FromSeconds(5);
 
     static OpenGate? OpenGateOf(OrchestrationMetadata run, string gateId) =>
-        run.IsActive() && run.ReadCustomStatusAs<RunStatus>()?.Gate is { } open && open.GateId == gateId ? open : null;
+        run.IsActive() ? run.ReadCustomStatusAs<RunStatus>()?.OpenGates().FirstOrDefault(open => open.GateId == gateId) : null;
+
+    /// <summary>The approval step a gate id ("review-2") belongs to.</summary>
+    static string StepOf(string gateId) => gateId.LastIndexOf('-') is int dash and > 0 ? gateId[..dash] : gateId;
 
     /// <summary>
-    /// A gate not visible yet may still be opening: the run is running, waits at no other gate, has not closed
-    /// this one, and its definition has an approval step of that id.
+    /// A gate not visible yet may still be opening: the run is running, has not closed this one, its definition has
+    /// an approval step of that id, and it waits at no other gate (unless the step is in a parallel branch, where
+    /// another branch's gate can be open meanwhile).
     /// </summary>
     static bool MayStillOpen(OrchestrationMetadata run, string gateId)
     {
-        if (!run.IsActive() || run.ReadCustomStatusAs<RunStatus>()?.Gate is not null || HasClosed(run, gateId))
+        if (!run.IsActive() || HasClosed(run, gateId) || run.ReadInputAs<WorkflowRunRequest>()?.Definition is not { } definition)
         {
             return false;
         }
 
-        int dash = gateId.LastIndexOf('-');
-        return dash > 0 && run.ReadInputAs<WorkflowRunRequest>()?.Definition.FindStep(gateId[..dash]) is ApprovalStep;
+        string stepId = StepOf(gateId);
+        bool inBranch = definition.FindStep(stepId) is null;
+        return definition.FindStepAnywhere(stepId) is ApprovalStep && (inBranch || run.ReadCustomStatusAs<RunStatus>()?.Gate is null);
     }
 
     /// <summary>Whether the run's published timeline shows this gate already closed (decided or timed out).</summary>

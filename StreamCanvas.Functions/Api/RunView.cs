@@ -19,6 +19,12 @@ public sealed record RunView
     public string? CurrentStep { get; init; }
     public OpenGate? Gate { get; init; }
 
+    /// <summary>Every open gate when several are (approvals in parallel branches).</summary>
+    public IReadOnlyList<OpenGate>? Gates { get; init; }
+
+    /// <summary>Branch and item counts of the parallel and map steps in flight.</summary>
+    public IReadOnlyList<StepProgress>? Progress { get; init; }
+
     /// <summary>succeeded or failed-criteria once completed; failed when the run failed.</summary>
     public string? Outcome { get; init; }
     public JsonObject? Input { get; init; }
@@ -62,6 +68,8 @@ public sealed record RunView
             },
             CurrentStep = metadata.IsActive() || metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? status?.CurrentStep : null,
             Gate = metadata.IsActive() ? status?.Gate : null,
+            Gates = metadata.IsActive() ? status?.Gates : null,
+            Progress = metadata.IsActive() ? status?.Progress : null,
             Outcome = result?.Outcome ?? (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? RunOutcomes.Failed : null),
             Input = request?.Input,
             Outputs = result?.Outputs,
