@@ -22,6 +22,19 @@ public sealed record MapStep : WorkflowStep
 
     public int MaxConcurrency { get; init; } = DefaultMaxConcurrency;
 
+    /// <summary>
+    /// Up to this many items run in the run's own orchestration; more are split into chunks of this size, each a
+    /// sub-orchestration, so no history grows with the item count. Lower it for bodies with many steps per item.
+    /// </summary>
+    public int ItemsPerChunk { get; init; } = DefaultItemsPerChunk;
+
+    /// <summary>
+    /// Every activity adds two events to an orchestration's history, the whole history is loaded and replayed at each
+    /// step, and the Azure Storage provider slows down sharply past a few thousand events: 100 items of a few steps
+    /// keep each history in the hundreds of events, and the parent's at two events per chunk.
+    /// </summary>
+    public const int DefaultItemsPerChunk = 100;
+
     /// <summary>How many items may fail before the step fails: a count (3) or a percent of the items ("10%").</summary>
     public JsonNode? TolerateFailures { get; init; }
 

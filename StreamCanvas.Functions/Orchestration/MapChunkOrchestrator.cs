@@ -6,10 +6,13 @@ namespace StreamCanvas.Orchestration;
 
 /// <summary>
 /// Runs one chunk of a large map step's items as its own orchestration, so each history (and each replay of it)
-/// stays small however many items the map has (see <see cref="MapSteps.ChunkSize"/>).
+/// stays small however many items the map has (see <see cref="MapStep.ItemsPerChunk"/>).
 /// </summary>
 public sealed class MapChunkOrchestrator : TaskOrchestrator<MapChunkRequest, MapChunkResult>
 {
+    /// <summary>"&lt;run&gt;~&lt;step&gt;-&lt;round&gt;~chunk-&lt;n&gt;": the run's id leads, so a chunk sorts beside its run.</summary>
+    public static string InstanceIdFor(string instanceId, string stepId, int round, int chunk) => $"{instanceId}~{stepId}-{round}~chunk-{chunk}";
+
     public override async Task<MapChunkResult> RunAsync(TaskOrchestrationContext context, MapChunkRequest request)
     {
         MapStep step = request.Definition.FindStepAnywhere(request.MapStepId) as MapStep

@@ -12,7 +12,7 @@ namespace StreamCanvas.Orchestration;
 internal static class MapItems
 {
     /// <param name="outer">The state the body may read: { "input", "steps" } with the entries it refers to.</param>
-    /// <param name="onProgress">Called after each item finishes with (succeeded, running, failed).</param>
+    /// <param name="onProgress">Called whenever items start or finish, with (succeeded, running, failed).</param>
     public static async Task<MapItemResult?[]> RunAsync(
         TaskOrchestrationContext context, RunState run, IReadOnlyList<WorkflowStep> steps, JsonObject outer, JsonArray items,
         int firstIndex, int maxConcurrency, int tolerated, RunTelemetry telemetry, Action<int, int, int> onProgress)
@@ -38,6 +38,7 @@ internal static class MapItems
                 break;
             }
 
+            onProgress(succeeded, running.Count, failed);
             Task<MapItemResult> finished = await Task.WhenAny(running.Keys);
             int index = running[finished];
             running.Remove(finished);
@@ -51,8 +52,6 @@ internal static class MapItems
             {
                 failed++;
             }
-
-            onProgress(succeeded, running.Count, failed);
         }
 
         return results;

@@ -8,18 +8,11 @@ using StreamCanvas.Definitions;
 namespace StreamCanvas.Orchestration;
 
 /// <summary>
-/// Part of the interpreter: a map step runs its body once per item. Up to <see cref="ChunkSize"/> items run in
+/// Part of the interpreter: a map step runs its body once per item. Up to <see cref="MapStep.ItemsPerChunk"/> items run in
 /// this orchestration; more are split into chunks, each a sub-orchestration (<see cref="MapChunkOrchestrator"/>).
 /// </summary>
 internal static partial class MapSteps
 {
-    /// <summary>
-    /// Items per chunk. Every activity adds two events to an orchestration's history, the whole history is loaded and
-    /// replayed at each step, and the Azure Storage provider slows down sharply past a few thousand events; a chunk of
-    /// 100 items keeps each history in the hundreds of events, and the parent's at two events per chunk.
-    /// </summary>
-    public const int ChunkSize = 100;
-
     /// <summary>How many items a step shows per failure in its error message.</summary>
     const int ReasonsShown = 5;
 
@@ -50,7 +43,7 @@ internal static partial class MapSteps
         }
 
         Report(0, 0, 0);
-        MapItemResult?[] results = items.Count <= ChunkSize
+        MapItemResult?[] results = items.Count <= step.ItemsPerChunk
             ? await MapItems.RunAsync(context, run, step.Steps, outer, items, 0, step.MaxConcurrency, tolerated, telemetry, Report)
             : await RunChunksAsync(context, run, step, outer, items, tolerated, Report);
         run.EndProgress(step.Id);
@@ -90,9 +83,9 @@ internal static partial class MapSteps
     static async Task<MapItemResult?[]> RunChunksAsync(
         TaskOrchestrationContext context, RunState run, MapStep step, JsonObject outer, JsonArray items, int tolerated, Action<int, int, int> report)
     {
-        int perChunk = Math.Min(step.MaxConcurrency, ChunkSize);
+        int perChunk = Math.Min(step.MaxConcurrency, step.ItemsPerChunk);
         int chunksAtOnce = Math.Max(1, step.MaxConcurrency / perChunk);
-        int chunks = (items.Count + ChunkSize - 1) / ChunkSize;
+        int chunks = (items.Count + step.ItemsPerChunk - 1) / step.ItemsPerChunk;
         int round = run.Timeline.Count(r => r.StepId == step.Id) + 1;
         var results = new MapItemResult?[items.Count];
         var running = new Dictionary<Task<MapChunkResult>, int>();
@@ -103,11 +96,11 @@ internal static partial class MapSteps
         {
             while (running.Count < chunksAtOnce && next < chunks && failed <= tolerated)
             {
-                int first = next * ChunkSize;
-                var slice = new JsonArray(items.Skip(first).Take(ChunkSize).Select(i => i?.DeepClone()).ToArray());
+                int first = next * step.ItemsPerChunk;
+                var slice = new JsonArray(items.Skip(first).Take(step.ItemsPerChunk).Select(i => i?.DeepClone()).ToArray());
                 var request = new MapChunkRequest(run.Definition, "", step.Id, outer, slice, first, perChunk, tolerated - failed, run.EngineRevision);
                 running[context.CallSubOrchestratorAsync<MapChunkResult>(
-                    nameof(MapChunkOrchestrator), request, new SubOrchestrationOptions { InstanceId = ChunkInstanceId(context.InstanceId, step.Id, round, next) })] = next;
+                    nameof(MapChunkOrchestrator), request, new SubOrchestrationOptions { InstanceId = MapChunkOrchestrator.InstanceIdFor(context.InstanceId, step.Id, round, next) })] = next;
                 next++;
             }
 
@@ -122,7 +115,7 @@ internal static partial class MapSteps
             MapChunkResult result = await finished;
             for (int i = 0; i < result.Items.Count; i++)
             {
-                results[(chunk * ChunkSize) + i] = result.Items[i];
+                results[(chunk * step.ItemsPerChunk) + i] = result.Items[i];
             }
 
             succeeded += result.Items.Count(r => r is { Succeeded: true });
@@ -132,9 +125,6 @@ internal static partial class MapSteps
 
         return results;
     }
-
-    /// <summary>"&lt;run&gt;~&lt;step&gt;-&lt;round&gt;~chunk-&lt;n&gt;": the run's id leads, so a chunk sorts beside its run.</summary>
-    public static string ChunkInstanceId(string instanceId, string stepId, int round, int chunk) => $"{instanceId}~{stepId}-{round}~chunk-{chunk}";
 
     static JsonObject ItemStatus(MapItemResult? result) => result switch
     {
