@@ -78,4 +78,28 @@ public sealed class NestedStepDefinitionTests
 
         Assert.Contains(error.Errors, e => e.Pointer == "/steps/0/branches" && e.Message.Contains("open together", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void LoadDirectory_WorkflowsCallingEachOtherInACycle_IsRefusedWithThePointer()
+    {
+        string directory = Directory.CreateTempSubdirectory().FullName;
+        File.WriteAllText(Path.Combine(directory, "a.json"), TestDefinitions.Workflow("""[ { "id": "callB", "kind": "workflow", "workflow": "flow-b" } ]""", name: "flow-a"));
+        File.WriteAllText(Path.Combine(directory, "b.json"), TestDefinitions.Workflow("""[ { "id": "x", "kind": "llm", "prompt": "p" }, { "id": "callA", "kind": "workflow", "workflow": "flow-a" } ]""", name: "flow-b"));
+
+        var error = Assert.Throws<WorkflowDefinitionException>(() => DefinitionLoader.LoadDirectory(directory));
+
+        Assert.Contains(error.Errors, e => e.Message.Contains("cycle: flow-a -> flow-b -> flow-a", StringComparison.Ordinal) || e.Message.Contains("cycle: flow-b -> flow-a -> flow-b", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Pointer is "/steps/0/workflow" or "/steps/1/workflow");
+    }
+
+    [Fact]
+    public void LoadDirectory_WorkflowStepNamingAnUnknownWorkflow_IsRefused()
+    {
+        string directory = Directory.CreateTempSubdirectory().FullName;
+        File.WriteAllText(Path.Combine(directory, "a.json"), TestDefinitions.Workflow("""[ { "id": "p", "kind": "parallel", "branches": [ { "name": "b", "steps": [ { "id": "call", "kind": "workflow", "workflow": "ghost-flow" } ] } ] } ]""", name: "flow-a"));
+
+        var error = Assert.Throws<WorkflowDefinitionException>(() => DefinitionLoader.LoadDirectory(directory));
+
+        Assert.Contains(new DefinitionError("/steps/0/branches/0/steps/0/workflow", "no workflow named 'ghost-flow' is loaded"), error.Errors);
+    }
 }

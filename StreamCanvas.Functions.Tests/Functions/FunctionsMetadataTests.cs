@@ -34,7 +34,7 @@ public sealed class FunctionsMetadataTests
     {
         Assert.Equal("orchestrationTrigger", Trigger(Function(nameof(WorkflowOrchestrator)))["type"]!.GetValue<string>());
         Assert.Equal("orchestrationTrigger", Trigger(Function(nameof(MapChunkOrchestrator)))["type"]!.GetValue<string>());
-        foreach (string activity in new[] { nameof(LlmStepActivity), nameof(ToolStepActivity), nameof(NotifyApproversActivity), nameof(StoreApprovalSnapshotActivity) })
+        foreach (string activity in new[] { nameof(LlmStepActivity), nameof(ToolStepActivity), nameof(NotifyApproversActivity), nameof(StoreApprovalSnapshotActivity), nameof(ResolveWorkflowActivity) })
         {
             Assert.Equal("activityTrigger", Trigger(Function(activity))["type"]!.GetValue<string>());
         }

@@ -40,6 +40,9 @@ public sealed class InterpreterHost : IAsyncDisposable
     /// <summary>Whether a notice reached a webhook; throw to simulate a webhook that is down.</summary>
     public Func<ApprovalNotice, bool> Notify { get; set; } = _ => true;
 
+    /// <summary>The workflows a workflow step can start (the real activity, over this catalog).</summary>
+    public StreamCanvas.Definitions.WorkflowCatalog Catalog { get; set; } = new([]);
+
     public DurableTaskClient Client => host.Client;
 
     public static async Task<InterpreterHost> StartAsync()
@@ -85,6 +88,8 @@ public sealed class InterpreterHost : IAsyncDisposable
                 self!.StoredSnapshots[(stored.InstanceId, stored.GateId)] = stored.Snapshot;
                 return self.StoreSnapshot(stored);
             });
+            tasks.AddActivityFunc<ResolveWorkflowRequest, ResolvedWorkflow>(nameof(ResolveWorkflowActivity), (_, request) =>
+                new ResolveWorkflowActivity(self!.Catalog).RunAsync(request, CancellationToken.None));
         }, new DurableTaskTestHostOptions { Port = port });
         self = new InterpreterHost(host);
         return self;

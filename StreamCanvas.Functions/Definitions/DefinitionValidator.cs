@@ -195,6 +195,13 @@ public static class DefinitionValidator
                 }
 
                 break;
+            case SubWorkflowStep sub:
+                foreach (string text in Template.Strings(sub.Input))
+                {
+                    check.Template(text, $"{at}/input");
+                }
+
+                break;
             case ConditionStep condition:
                 for (int b = 0; b < condition.Branches.Count; b++)
                 {

@@ -28,6 +28,17 @@ public static class StepLists
         _ => [],
     };
 
+    /// <summary>Every step at any depth with its JSON Pointer in the definition ("/steps/2/branches/0/steps/1").</summary>
+    public static IEnumerable<(WorkflowStep Step, string Pointer)> WithPointers(IReadOnlyList<WorkflowStep> steps, string at = "/steps") =>
+        steps.SelectMany((step, i) => Nested(step, $"{at}/{i}").SelectMany(n => WithPointers(n.Steps, n.At)).Prepend((step, $"{at}/{i}")));
+
+    static IEnumerable<(IReadOnlyList<WorkflowStep> Steps, string At)> Nested(WorkflowStep step, string at) => step switch
+    {
+        ParallelStep parallel => parallel.Branches.Select((b, i) => (b.Steps, $"{at}/branches/{i}/steps")),
+        MapStep map => [(map.Steps, $"{at}/steps")],
+        _ => [],
+    };
+
     /// <summary>Every step at any depth, parents before their children.</summary>
     public static IEnumerable<WorkflowStep> Flatten(IEnumerable<WorkflowStep> steps) =>
         steps.SelectMany(s => Children(s).SelectMany(Flatten).Prepend(s));

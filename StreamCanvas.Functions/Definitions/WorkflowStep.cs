@@ -11,6 +11,7 @@ namespace StreamCanvas.Definitions;
 [JsonDerivedType(typeof(ConditionStep), StepKinds.Condition)]
 [JsonDerivedType(typeof(ParallelStep), StepKinds.Parallel)]
 [JsonDerivedType(typeof(MapStep), StepKinds.Map)]
+[JsonDerivedType(typeof(SubWorkflowStep), StepKinds.Workflow)]
 public abstract record WorkflowStep
 {
     public required string Id { get; init; }
@@ -31,6 +32,7 @@ public abstract record WorkflowStep
         ConditionStep => StepKinds.Condition,
         ParallelStep => StepKinds.Parallel,
         MapStep => StepKinds.Map,
+        SubWorkflowStep => StepKinds.Workflow,
         _ => throw new InvalidOperationException($"unknown step type {GetType().Name}"),
     };
 }
@@ -43,6 +45,7 @@ public static class StepKinds
     public const string Condition = "condition";
     public const string Parallel = "parallel";
     public const string Map = "map";
+    public const string Workflow = "workflow";
 }
 
 /// <summary>A model call. The prompt is a template over input and earlier step outputs.</summary>

@@ -8,7 +8,7 @@ namespace StreamCanvas.Functions;
 
 /// <summary>The orchestrator and activities under the Functions host; the same classes the standalone worker registers.</summary>
 public sealed class WorkflowDurableFunctions(
-    LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot)
+    LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot, ResolveWorkflowActivity resolveWorkflow)
 {
     [Function(nameof(WorkflowOrchestrator))]
     public static Task<WorkflowRunResult> RunWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -35,4 +35,8 @@ public sealed class WorkflowDurableFunctions(
     [Function(nameof(StoreApprovalSnapshotActivity))]
     public Task<bool> StoreApprovalSnapshot([ActivityTrigger] SnapshotToStore request, FunctionContext context) =>
         storeSnapshot.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(ResolveWorkflowActivity))]
+    public Task<ResolvedWorkflow> ResolveWorkflow([ActivityTrigger] ResolveWorkflowRequest request, FunctionContext context) =>
+        resolveWorkflow.RunAsync(request, context.CancellationToken);
 }

@@ -65,6 +65,7 @@ public static class StreamCanvasServices
         services.AddTransient<ToolStepActivity>();
         services.AddTransient<NotifyApproversActivity>();
         services.AddTransient<StoreApprovalSnapshotActivity>();
+        services.AddTransient<ResolveWorkflowActivity>();
 
         services.AddSingleton<RunStarter>();
 

@@ -20,6 +20,7 @@ public sealed class RunState
     // progress of each parallel and map step in flight, all published with every status.
     readonly Dictionary<string, (RunState Owner, OpenGate Gate)> openGates;
     readonly Dictionary<string, StepProgress> progress;
+    readonly List<string> childRuns;
 
     public RunState(WorkflowRunRequest request)
     {
@@ -33,6 +34,7 @@ public sealed class RunState
         };
         openGates = [];
         progress = [];
+        childRuns = [];
     }
 
     RunState(RunState parent, IReadOnlyList<WorkflowStep> steps, JsonObject data)
@@ -44,6 +46,7 @@ public sealed class RunState
         Data = data;
         openGates = parent.openGates;
         progress = parent.progress;
+        childRuns = parent.childRuns;
         parent.children.Add(this);
     }
 
@@ -160,6 +163,11 @@ public sealed class RunState
 
     public void EndProgress(string stepId) => progress.Remove(stepId);
 
+    /// <summary>Shows a child run (a workflow step's) in every status published until <see cref="EndChild"/>.</summary>
+    public void StartChild(string instanceId) => childRuns.Add(instanceId);
+
+    public void EndChild(string instanceId) => childRuns.Remove(instanceId);
+
     /// <summary>
     /// Publishes the status with the totals and as much of the timeline's tail as fits (<see cref="RunStatusBudget"/>).
     /// Replay-safe: the timeline is rebuilt identically on replay, and only the last status of each checkpoint is stored.
@@ -191,6 +199,7 @@ public sealed class RunState
             Gate = status.Gate ?? gates.LastOrDefault(),
             Gates = gates.Count > 1 ? gates : null,
             Progress = progress.Count > 0 ? progress.Values.ToList() : null,
+            Children = childRuns.Count > 0 ? childRuns.ToList() : null,
         };
         context.SetCustomStatus(RunStatusBudget.Fit(status, root.Timeline));
     }

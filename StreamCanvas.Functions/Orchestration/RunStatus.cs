@@ -19,6 +19,9 @@ public sealed record RunStatus
     /// <summary>Branch and item counts of the parallel and map steps in flight.</summary>
     public IReadOnlyList<StepProgress>? Progress { get; init; }
 
+    /// <summary>Child runs (workflow steps) in flight.</summary>
+    public IReadOnlyList<string>? Children { get; init; }
+
     public RunFailure? Failure { get; init; }
 
     /// <summary>Totals so far, so a running or failed run reports tokens and approval wait too.</summary>

@@ -25,6 +25,7 @@ internal static class StepSequence
                 ApprovalStep approval => await ApprovalGate.RunAsync(context, run, approval, telemetry),
                 ParallelStep parallel => await ParallelSteps.RunAsync(context, run, parallel, telemetry),
                 MapStep map => await MapSteps.RunAsync(context, run, map, telemetry),
+                SubWorkflowStep sub => await SubWorkflowSteps.RunAsync(context, run, sub),
                 _ => await ActivitySteps.RunAsync(context, run, step),
             };
             run.StepsRun.Add(step.Id);

@@ -58,6 +58,9 @@ public sealed record StepRecord
 
     /// <summary>For parallel and map steps: branch or item counts.</summary>
     public StepProgress? Progress { get; init; }
+
+    /// <summary>For workflow steps: the child run.</summary>
+    public string? ChildInstanceId { get; init; }
 }
 
 /// <summary>How one branch of a parallel step ended: succeeded, failed, or cancelled (the join was decided without it).</summary>

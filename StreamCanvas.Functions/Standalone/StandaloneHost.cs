@@ -65,6 +65,7 @@ public static partial class StandaloneHost
                 tasks.AddActivity(nameof(ToolStepActivity), sp => new ServiceActivity<ToolStepRequest, StepOutcome>(sp.GetRequiredService<ToolStepActivity>().RunAsync));
                 tasks.AddActivity(nameof(NotifyApproversActivity), sp => new ServiceActivity<ApprovalNotice, bool>(sp.GetRequiredService<NotifyApproversActivity>().RunAsync));
                 tasks.AddActivity(nameof(StoreApprovalSnapshotActivity), sp => new ServiceActivity<SnapshotToStore, bool>(sp.GetRequiredService<StoreApprovalSnapshotActivity>().RunAsync));
+                tasks.AddActivity(nameof(ResolveWorkflowActivity), sp => new ServiceActivity<ResolveWorkflowRequest, ResolvedWorkflow>(sp.GetRequiredService<ResolveWorkflowActivity>().RunAsync));
             });
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
