@@ -25,6 +25,12 @@ public sealed record RunView
     /// <summary>Branch and item counts of the parallel and map steps in flight.</summary>
     public IReadOnlyList<StepProgress>? Progress { get; init; }
 
+    /// <summary>For a run a workflow step started: the run that started it.</summary>
+    public string? ParentInstanceId { get; init; }
+
+    /// <summary>Runs this run's workflow steps started: in flight, then finished ones from the timeline.</summary>
+    public IReadOnlyList<string>? Children { get; init; }
+
     /// <summary>succeeded or failed-criteria once completed; failed when the run failed.</summary>
     public string? Outcome { get; init; }
     public JsonObject? Input { get; init; }
@@ -70,6 +76,8 @@ public sealed record RunView
             Gate = metadata.IsActive() ? status?.Gate : null,
             Gates = metadata.IsActive() ? status?.Gates : null,
             Progress = metadata.IsActive() ? status?.Progress : null,
+            ParentInstanceId = request?.ParentInstanceId,
+            Children = ChildrenOf(status, result),
             Outcome = result?.Outcome ?? (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? RunOutcomes.Failed : null),
             Input = request?.Input,
             Outputs = result?.Outputs,
@@ -81,5 +89,14 @@ public sealed record RunView
             DurationSeconds = ((metadata.IsActive() ? DateTimeOffset.UtcNow : metadata.LastUpdatedAt) - metadata.CreatedAt).TotalSeconds,
             Links = links,
         };
+    }
+
+    static IReadOnlyList<string>? ChildrenOf(RunStatus? status, WorkflowRunResult? result)
+    {
+        var children = (status?.Children ?? [])
+            .Concat((result?.Steps ?? status?.Timeline ?? []).Select(s => s.ChildInstanceId).OfType<string>())
+            .Distinct()
+            .ToList();
+        return children.Count > 0 ? children : null;
     }
 }
