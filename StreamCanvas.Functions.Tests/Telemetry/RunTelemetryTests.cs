@@ -161,4 +161,28 @@ public sealed class RunTelemetryTests : IClassFixture<RunTelemetryTests.SharedHo
         Assert.Equal(1, telemetry.Count("streamcanvas.run.duration", w, (TelemetryTags.Outcome, RunStates.Failed)));
         Assert.Equal(0, telemetry.Sum("streamcanvas.runs.completed", w));
     }
+
+    [Fact]
+    public async Task RunAsync_ParallelStep_ReportsEachBranchAsAChildSpanOfTheRunOnce()
+    {
+        const string workflow = "telemetry-parallel";
+        host.Tool = request => request.Path == "/fail"
+            ? StepOutcome.Failure(FailureReasons.ToolError, "500", retryable: false)
+            : new StepOutcome { Status = 200 };
+        LoadedWorkflow definition = TestDefinitions.Load(TestDefinitions.Workflow("""
+            [ { "id": "checks", "kind": "parallel", "join": { "atLeast": 1 }, "branches": [
+                { "name": "facts", "steps": [ { "id": "f1", "kind": "tool", "connection": "c", "path": "/ok" } ] },
+                { "name": "style", "steps": [ { "id": "s1", "kind": "tool", "connection": "c", "path": "/fail" } ] } ] } ]
+            """, name: workflow));
+
+        string id = (await host.RunToCompletionAsync(TestDefinitions.Request(definition))).InstanceId;
+
+        var spans = telemetry.Spans(RunTelemetry.BranchSpanName).Where(s => Equals(s.GetTagItem(TelemetryTags.Workflow), workflow)).ToList();
+        Assert.Equal(2, spans.Count);
+        Activity style = spans.Single(s => Equals(s.GetTagItem(TelemetryTags.Branch), "style"));
+        Assert.Equal((StepStatuses.Failed, ActivityStatusCode.Error), (style.GetTagItem(TelemetryTags.Status), style.Status));
+        Activity orchestration = await telemetry.WaitForSpanAsync(s => s.DisplayName == "orchestration:" + nameof(WorkflowOrchestrator) && Equals(s.GetTagItem(TelemetryTags.InstanceId), id));
+        Assert.All(spans, s => Assert.Equal(orchestration.TraceId, s.TraceId));
+        Assert.Equal(3, telemetry.Count("streamcanvas.step.duration", (TelemetryTags.Workflow, workflow)));
+    }
 }
