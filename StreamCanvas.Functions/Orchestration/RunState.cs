@@ -199,7 +199,7 @@ public sealed class RunState
             Gate = status.Gate ?? gates.LastOrDefault(),
             Gates = gates.Count > 1 ? gates : null,
             Progress = progress.Count > 0 ? progress.Values.ToList() : null,
-            Children = childRuns.Count > 0 ? childRuns.ToList() : null,
+            Children = childRuns.Count > 0 ? childRuns.TakeLast(RunStatus.MaxPublishedChildren).ToList() : null,
         };
         context.SetCustomStatus(RunStatusBudget.Fit(status, root.Timeline));
     }

@@ -19,8 +19,11 @@ public sealed record RunStatus
     /// <summary>Branch and item counts of the parallel and map steps in flight.</summary>
     public IReadOnlyList<StepProgress>? Progress { get; init; }
 
-    /// <summary>Child runs (workflow steps) in flight.</summary>
+    /// <summary>Child runs (workflow steps) in flight: the latest <see cref="MaxPublishedChildren"/> (a map can start hundreds).</summary>
     public IReadOnlyList<string>? Children { get; init; }
+
+    /// <summary>Keeps the children's ids well inside <see cref="RunStatusBudget"/>.</summary>
+    public const int MaxPublishedChildren = 10;
 
     public RunFailure? Failure { get; init; }
 
