@@ -10,7 +10,7 @@ public sealed class DefinitionLoaderTests
     {
         WorkflowCatalog catalog = DefinitionLoader.LoadDirectory(RepoPaths.Workflows);
 
-        Assert.Equal(["content-publishing", "document-summary", "support-triage"], catalog.All.Select(w => w.Name).Order());
+        Assert.Equal(["content-publishing", "daily-digest", "document-summary", "research-report", "support-triage"], catalog.All.Select(w => w.Name).Order());
         Assert.All(catalog.All, w =>
         {
             Assert.NotEmpty(w.Definition.Owner.Team);
@@ -19,6 +19,9 @@ public sealed class DefinitionLoaderTests
         });
         Assert.Contains(catalog.Find("support-triage")!.Definition.Steps, s => s is ToolStep);
         Assert.Contains(catalog.Find("content-publishing")!.Definition.Steps, s => s is ApprovalStep);
+        Assert.Contains(catalog.Find("research-report")!.Definition.Steps, s => s is MapStep { MaxConcurrency: 4 });
+        Assert.Contains(catalog.Find("research-report")!.Definition.Steps, s => s is ParallelStep);
+        Assert.Contains(catalog.Find("daily-digest")!.Definition.Steps, s => s is SubWorkflowStep { Workflow: "research-report" });
     }
 
     [Fact]

@@ -49,6 +49,9 @@ public sealed class InterpreterHost : IAsyncDisposable
     /// <summary>Whether a notice reached a webhook; throw to simulate a webhook that is down.</summary>
     public Func<ApprovalNotice, bool> Notify { get; set; } = _ => true;
 
+    /// <summary>The workflows a workflow step can start (the real activity, over this catalog).</summary>
+    public StreamCanvas.Definitions.WorkflowCatalog Catalog { get; set; } = new([]);
+
     public DurableTaskClient Client => host.Client;
 
     public static async Task<InterpreterHost> StartAsync()
@@ -100,6 +103,9 @@ public sealed class InterpreterHost : IAsyncDisposable
             case OwnerAlert alert when activity == nameof(AlertOwnerActivity):
                 Alerts.Enqueue(alert);
                 return true;
+            case ResolveWorkflowRequest request when activity == nameof(ResolveWorkflowActivity):
+                // The real activity over this host's catalog (it completes synchronously).
+                return new ResolveWorkflowActivity(Catalog).RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             default:
                 throw new InvalidOperationException($"InterpreterHost has no script for activity {activity}");
         }

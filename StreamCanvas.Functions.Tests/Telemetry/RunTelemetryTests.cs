@@ -161,4 +161,27 @@ public sealed class RunTelemetryTests : IClassFixture<RunTelemetryTests.SharedHo
         Assert.Equal(1, telemetry.Count("streamcanvas.run.duration", w, (TelemetryTags.Outcome, RunStates.Failed)));
         Assert.Equal(0, telemetry.Sum("streamcanvas.runs.completed", w));
     }
+
+    [Fact]
+    public async Task RunAsync_ParallelStep_ReportsEachBranchAsAChildSpanOfTheRunOnce()
+    {
+        // Both branches fail, so both finish (whichever finishes first, the join of one needs the other's result too).
+        const string workflow = "telemetry-parallel";
+        host.Tool = _ => StepOutcome.Failure(FailureReasons.ToolError, "500", retryable: false);
+        LoadedWorkflow definition = TestDefinitions.Load(TestDefinitions.Workflow("""
+            [ { "id": "checks", "kind": "parallel", "join": { "atLeast": 1 }, "branches": [
+                { "name": "facts", "steps": [ { "id": "f1", "kind": "tool", "connection": "c", "path": "/facts" } ] },
+                { "name": "style", "steps": [ { "id": "s1", "kind": "tool", "connection": "c", "path": "/style" } ] } ] } ]
+            """, name: workflow));
+
+        string id = (await host.RunToCompletionAsync(TestDefinitions.Request(definition))).InstanceId;
+
+        var spans = telemetry.Spans(RunTelemetry.BranchSpanName).Where(s => Equals(s.GetTagItem(TelemetryTags.Workflow), workflow)).ToList();
+        Assert.Equal(2, spans.Count);
+        Assert.Equal(["facts", "style"], spans.Select(s => (string)s.GetTagItem(TelemetryTags.Branch)!).Order());
+        Assert.All(spans, s => Assert.Equal((StepStatuses.Failed, ActivityStatusCode.Error), (s.GetTagItem(TelemetryTags.Status), s.Status)));
+        Activity orchestration = await telemetry.WaitForSpanAsync(s => s.DisplayName == "orchestration:" + nameof(WorkflowOrchestrator) && Equals(s.GetTagItem(TelemetryTags.InstanceId), id));
+        Assert.All(spans, s => Assert.Equal(orchestration.TraceId, s.TraceId));
+        Assert.Equal(3, telemetry.Count("streamcanvas.step.duration", (TelemetryTags.Workflow, workflow)));
+    }
 }

@@ -65,7 +65,7 @@ public static class ApprovalPage
         }
 
         Row(html, "Run", view.InstanceId);
-        Row(html, "Step", view.Status.CurrentStep ?? view.Gate.GateId);
+        Row(html, "Step", view.StepId ?? view.Gate.GateId);
         Row(html, "Level", view.Gate.Level);
         Row(html, "You decide as", view.Viewer ?? "");
         Row(html, "Deadline", view.Gate.Deadline.ToString("u", CultureInfo.InvariantCulture));

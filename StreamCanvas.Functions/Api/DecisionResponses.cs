@@ -68,7 +68,7 @@ public sealed record PendingApproval(
     public string? DecisionApprover { get; init; }
 
     public static PendingApproval Of(HttpRequest request, GateView view) => new(
-        view.InstanceId, view.Status.Workflow, view.Status.CurrentStep, view.Gate.GateId, view.Gate.Level, view.Gate.LevelIndex, view.Gate.Approvers,
+        view.InstanceId, view.Status.Workflow, view.StepId, view.Gate.GateId, view.Gate.Level, view.Gate.LevelIndex, view.Gate.Approvers,
         view.Gate.Group, view.Gate.OpenedAt, view.Gate.Deadline, Math.Max(0, (view.Now - view.Gate.OpenedAt).TotalSeconds), view.Gate.Snapshot,
         view.Gate.SnapshotHash, view.Gate.Criteria ?? [], RunLinks.For(request, view.InstanceId, view.Gate.GateId))
     {

@@ -22,6 +22,18 @@ public sealed record RunView
     public string? CurrentStep { get; init; }
     public OpenGate? Gate { get; init; }
 
+    /// <summary>Every open gate when several are (approvals in parallel branches).</summary>
+    public IReadOnlyList<OpenGate>? Gates { get; init; }
+
+    /// <summary>Branch and item counts of the parallel and map steps in flight.</summary>
+    public IReadOnlyList<StepProgress>? Progress { get; init; }
+
+    /// <summary>For a run a workflow step started: the run that started it.</summary>
+    public string? ParentInstanceId { get; init; }
+
+    /// <summary>Runs this run's workflow steps started: in flight, then finished ones from the timeline.</summary>
+    public IReadOnlyList<string>? Children { get; init; }
+
     /// <summary>succeeded or failed-criteria once completed; failed when the run failed.</summary>
     public string? Outcome { get; init; }
     public JsonObject? Input { get; init; }
@@ -66,6 +78,10 @@ public sealed record RunView
             },
             CurrentStep = metadata.IsActive() || metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? status?.CurrentStep : null,
             Gate = metadata.IsActive() ? status?.Gate : null,
+            Gates = metadata.IsActive() ? status?.Gates : null,
+            Progress = metadata.IsActive() ? status?.Progress : null,
+            ParentInstanceId = request?.ParentInstanceId,
+            Children = ChildrenOf(status, result),
             Outcome = result?.Outcome ?? (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? RunOutcomes.Failed : null),
             Input = request?.Input,
             Outputs = result?.Outputs,
@@ -77,5 +93,14 @@ public sealed record RunView
             DurationSeconds = ((metadata.IsActive() ? DateTimeOffset.UtcNow : metadata.LastUpdatedAt) - metadata.CreatedAt).TotalSeconds,
             Links = links,
         };
+    }
+
+    static IReadOnlyList<string>? ChildrenOf(RunStatus? status, WorkflowRunResult? result)
+    {
+        var children = (status?.Children ?? [])
+            .Concat((result?.Steps ?? status?.Timeline ?? []).Select(s => s.ChildInstanceId).OfType<string>())
+            .Distinct()
+            .ToList();
+        return children.Count > 0 ? children : null;
     }
 }

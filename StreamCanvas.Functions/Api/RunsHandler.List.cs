@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using StreamCanvas.Definitions;
+using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Api;
 
@@ -40,7 +41,8 @@ public sealed partial class RunsHandler
             break;
         }
 
-        IReadOnlyList<OrchestrationMetadata> runs = page?.Values ?? [];
+        // A large map's chunks are orchestrations too, named after their run; they are part of it, not runs.
+        IReadOnlyList<OrchestrationMetadata> runs = (page?.Values ?? []).Where(m => m.Name != nameof(MapChunkOrchestrator)).ToList();
         string? token = string.IsNullOrEmpty(page?.ContinuationToken) ? null : PageToken.Wrap(page.ContinuationToken);
         return Results.Ok(new RunList(
             runs.Select(m => RunView.From(m, RunLinks.For(request, m.InstanceId), includeDetails: false)).ToList(),

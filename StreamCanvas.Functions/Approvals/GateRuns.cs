@@ -51,26 +51,37 @@ public static class GateRuns
         _ => null,
     };
 
+    /// <summary>The gate of that id among those the run shows open (parallel branches can have several open at once).</summary>
     public static OpenGate? OpenGateOf(OrchestrationMetadata run, string gateId) =>
-        run.IsActive() && run.ReadCustomStatusAs<RunStatus>()?.Gate is { } open && open.GateId == gateId ? open : null;
+        run.IsActive() ? run.ReadCustomStatusAs<RunStatus>()?.OpenGates().FirstOrDefault(open => open.GateId == gateId) : null;
 
-    /// <summary>The approval step a gate id belongs to ("review-2" is the second opening of step "review").</summary>
-    public static ApprovalStep? StepOf(OrchestrationMetadata run, string gateId)
-    {
-        int dash = gateId.LastIndexOf('-');
-        return dash > 0 ? run.ReadInputAs<WorkflowRunRequest>()?.Definition.FindStep(gateId[..dash]) as ApprovalStep : null;
-    }
+    /// <summary>The id of the approval step a gate id belongs to ("review-2" is the second opening of step "review").</summary>
+    public static string StepIdOf(string gateId) => gateId.LastIndexOf('-') is int dash and > 0 ? gateId[..dash] : gateId;
+
+    /// <summary>The approval step a gate id belongs to, at the top level or inside a parallel branch or map body.</summary>
+    public static ApprovalStep? StepOf(OrchestrationMetadata run, string gateId) =>
+        gateId.LastIndexOf('-') > 0 ? run.ReadInputAs<WorkflowRunRequest>()?.Definition.FindStepAnywhere(StepIdOf(gateId)) as ApprovalStep : null;
 
     /// <summary>The level names of the gate's step, by index.</summary>
     public static IReadOnlyList<string> LevelsOf(OrchestrationMetadata run, string gateId) =>
         StepOf(run, gateId)?.Escalation.Select(l => l.Name).ToList() ?? [];
 
     /// <summary>
-    /// A gate not visible yet may still be opening: the run is running, waits at no other gate, has not closed
-    /// this one, and its definition has an approval step of that id.
+    /// A gate not visible yet may still be opening: the run is running, has not closed this one, its definition has
+    /// an approval step of that id, and it waits at no other gate (unless the step is in a parallel branch, where
+    /// another branch's gate can be open meanwhile).
     /// </summary>
-    public static bool MayStillOpen(OrchestrationMetadata run, string gateId) =>
-        run.IsActive() && run.ReadCustomStatusAs<RunStatus>()?.Gate is null && !HasClosed(run, gateId) && StepOf(run, gateId) is not null;
+    public static bool MayStillOpen(OrchestrationMetadata run, string gateId)
+    {
+        if (!run.IsActive() || HasClosed(run, gateId) || run.ReadInputAs<WorkflowRunRequest>()?.Definition is not { } definition
+            || StepOf(run, gateId) is null)
+        {
+            return false;
+        }
+
+        bool inBranch = definition.FindStep(StepIdOf(gateId)) is null;
+        return inBranch || run.ReadCustomStatusAs<RunStatus>()?.Gate is null;
+    }
 
     /// <summary>Whether the run's published timeline shows this gate already closed (decided or timed out).</summary>
     public static bool HasClosed(OrchestrationMetadata run, string gateId) =>

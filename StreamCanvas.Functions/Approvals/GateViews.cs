@@ -11,6 +11,9 @@ namespace StreamCanvas.Approvals;
 /// <summary>An open gate as approvers see it: the run's status and the gate with its whole snapshot.</summary>
 public sealed record GateView(string InstanceId, RunStatus Status, OpenGate Gate, DateTime Now)
 {
+    /// <summary>The approval step the gate waits at (with several gates open, the run's current step may be another's).</summary>
+    public string? StepId => Status.Gates is null ? Status.CurrentStep : GateRuns.StepIdOf(Gate.GateId);
+
     /// <summary>Who owns the workflow (shown on the approval page).</summary>
     public WorkflowOwner? Owner { get; init; }
 
@@ -78,7 +81,14 @@ public sealed class GateViews(
         var query = new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending], FetchInputsAndOutputs = true };
         await foreach (OrchestrationMetadata run in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
-            if (run.ReadCustomStatusAs<RunStatus>() is { State: RunStates.WaitingForApproval, Gate: { } open } runStatus)
+            // Approvals in parallel branches can have several gates open on one run (and one branch may be retrying
+            // a step meanwhile, so the run's state alone does not say whether a gate is open).
+            if (run.ReadCustomStatusAs<RunStatus>() is not { } runStatus)
+            {
+                continue;
+            }
+
+            foreach (OpenGate open in runStatus.OpenGates())
             {
                 OpenGate gate = await snapshots.WithSnapshotAsync(run.InstanceId, open, cancellationToken);
                 pending.Add(environment?.IsDevelopment() == true

@@ -38,6 +38,7 @@ public static partial class DefinitionLoader
             loaded.Add(workflow);
         }
 
+        WorkflowReferences.Check(loaded);
         return new WorkflowCatalog(loaded);
     }
 

@@ -14,25 +14,11 @@ public static class DefinitionValidator
         var errors = new List<DefinitionError>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var inputFields = DeclaredInputFields(definition.InputSchema);
+        CheckIds(definition.Steps, "/steps", ids, errors);
 
-        for (int i = 0; i < definition.Steps.Count; i++)
-        {
-            WorkflowStep step = definition.Steps[i];
-            if (step.Id == StepIds.End)
-            {
-                errors.Add(new($"/steps/{i}/id", $"'{StepIds.End}' is reserved for ending a run"));
-            }
-            else if (!ids.Add(step.Id))
-            {
-                errors.Add(new($"/steps/{i}/id", $"duplicate step id '{step.Id}'"));
-            }
-        }
-
-        var context = new Checker(errors, ids, inputFields);
-        for (int i = 0; i < definition.Steps.Count; i++)
-        {
-            CheckStep(definition.Steps[i], $"/steps/{i}", context);
-        }
+        var visible = StepLists.Visible(definition.Steps).ToHashSet(StringComparer.Ordinal);
+        var context = new Checker(errors, visible, definition.Steps.Select(s => s.Id).ToHashSet(StringComparer.Ordinal), inputFields, InMapBody: false);
+        CheckList(definition.Steps, "/steps", context);
 
         for (int i = 0; i < definition.DefinitionOfDone.Count; i++)
         {
@@ -41,14 +27,153 @@ public static class DefinitionValidator
 
         if (errors.Count == 0)
         {
-            FindCycle(definition, errors);
+            FindCycles(definition.Steps, "/steps", errors);
         }
 
         return errors;
     }
 
+    /// <summary>Step ids are unique across every nested list, since all outputs share one state.</summary>
+    static void CheckIds(IReadOnlyList<WorkflowStep> steps, string at, HashSet<string> ids, List<DefinitionError> errors)
+    {
+        for (int i = 0; i < steps.Count; i++)
+        {
+            WorkflowStep step = steps[i];
+            if (step.Id == StepIds.End)
+            {
+                errors.Add(new($"{at}/{i}/id", $"'{StepIds.End}' is reserved for ending a run"));
+            }
+            else if (!ids.Add(step.Id))
+            {
+                errors.Add(new($"{at}/{i}/id", $"duplicate step id '{step.Id}'"));
+            }
+
+            foreach ((IReadOnlyList<WorkflowStep> inner, string innerAt) in NestedLists(step, $"{at}/{i}"))
+            {
+                CheckIds(inner, innerAt, ids, errors);
+            }
+        }
+    }
+
+    static IEnumerable<(IReadOnlyList<WorkflowStep> Steps, string At)> NestedLists(WorkflowStep step, string at) => step switch
+    {
+        ParallelStep parallel => parallel.Branches.Select((b, i) => (b.Steps, $"{at}/branches/{i}/steps")),
+        MapStep map => [(map.Steps, $"{at}/steps")],
+        _ => [],
+    };
+
+    static void CheckList(IReadOnlyList<WorkflowStep> steps, string at, Checker check)
+    {
+        for (int i = 0; i < steps.Count; i++)
+        {
+            CheckStep(steps[i], $"{at}/{i}", check);
+        }
+    }
+
+    static void CheckNested(WorkflowStep step, string at, Checker check)
+    {
+        switch (step)
+        {
+            case ParallelStep parallel:
+                CheckParallel(parallel, at, check);
+                break;
+            case MapStep map:
+                CheckMap(map, at, check);
+                break;
+        }
+    }
+
+    /// <summary>A branch sees the steps around the parallel step and its own, never a sibling branch's (they run apart).</summary>
+    static void CheckParallel(ParallelStep parallel, string at, Checker check)
+    {
+        var siblings = parallel.Branches.SelectMany(b => StepLists.Visible(b.Steps)).ToHashSet(StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        int gateDetails = 0;
+        for (int b = 0; b < parallel.Branches.Count; b++)
+        {
+            ParallelBranch branch = parallel.Branches[b];
+            if (!names.Add(branch.Name))
+            {
+                check.Add($"{at}/branches/{b}/name", $"duplicate branch name '{branch.Name}'");
+            }
+
+            var visible = check.Visible.Except(siblings).Concat(StepLists.Visible(branch.Steps)).ToHashSet(StringComparer.Ordinal);
+            var branchCheck = check with { Visible = visible, Targets = branch.Steps.Select(s => s.Id).ToHashSet(StringComparer.Ordinal) };
+            CheckList(branch.Steps, $"{at}/branches/{b}/steps", branchCheck);
+            Unreachable(branch.Steps, $"{at}/branches/{b}/steps", check);
+            gateDetails += StepLists.Flatten(branch.Steps).OfType<ApprovalStep>().Sum(GateDetails);
+        }
+
+        if (parallel.Join is { Mode: JoinPolicy.AtLeastMode, Count: int least } && (least < 1 || least > parallel.Branches.Count))
+        {
+            check.Add($"{at}/join/atLeast", $"atLeast must be between 1 and the {parallel.Branches.Count} branch(es)");
+        }
+
+        // Gates in branches can be open at once, and every open gate shows in the run's status.
+        if (gateDetails > JsonSize.MaxGateDetailsChars)
+        {
+            check.Add($"{at}/branches", $"the approval steps in these branches take {gateDetails} characters of criteria, approvers and names; open together at most {JsonSize.MaxGateDetailsChars} fit a run's status");
+        }
+    }
+
+    static void CheckMap(MapStep map, string at, Checker check)
+    {
+        check.Path(map.Items, $"{at}/items");
+        if (FailureTolerance.Parse(map.TolerateFailures) is null)
+        {
+            check.Add($"{at}/tolerateFailures", "must be a count (e.g. 3) or a percent (e.g. \"10%\")");
+        }
+
+        // Items run per item (in chunks on other orchestrations for large maps), where no gate can be decided.
+        foreach (ApprovalStep approval in StepLists.Flatten(map.Steps).OfType<ApprovalStep>())
+        {
+            check.Add($"{at}/steps", $"approval step '{approval.Id}' cannot run inside a map step; put the approval after the map");
+        }
+
+        var visible = check.Visible.Concat(StepLists.Visible(map.Steps)).ToHashSet(StringComparer.Ordinal);
+        var bodyCheck = check with { Visible = visible, Targets = map.Steps.Select(s => s.Id).ToHashSet(StringComparer.Ordinal), InMapBody = true };
+        CheckList(map.Steps, $"{at}/steps", bodyCheck);
+        Unreachable(map.Steps, $"{at}/steps", check);
+    }
+
+    /// <summary>In a branch or map body, a step nothing leads to is a mistake (the body starts at its first step).</summary>
+    static void Unreachable(IReadOnlyList<WorkflowStep> steps, string at, Checker check)
+    {
+        var reached = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<string>([steps[0].Id]);
+        while (queue.TryDequeue(out string? id))
+        {
+            if (!reached.Add(id) || StepLists.Find(steps, id) is not { } step)
+            {
+                continue;
+            }
+
+            foreach (string next in Successors(steps, step))
+            {
+                queue.Enqueue(next);
+            }
+
+            if (step is ApprovalStep { RequestChanges: { } changes })
+            {
+                queue.Enqueue(changes.Goto);
+            }
+        }
+
+        for (int i = 0; i < steps.Count; i++)
+        {
+            if (!reached.Contains(steps[i].Id))
+            {
+                check.Add($"{at}/{i}", $"step '{steps[i].Id}' is never reached (nothing before it leads there)");
+            }
+        }
+    }
+
+    static int GateDetails(ApprovalStep approval) => approval.Escalation.Max(level =>
+        JsonSize.Of(approval.Criteria) + JsonSize.Of(new { level.Name, level.Approvers, level.Group }));
+
     static void CheckStep(WorkflowStep step, string at, Checker check)
     {
+        CheckNested(step, at, check);
         check.Target(step.Next, $"{at}/next");
         check.Target(step.OnFailure?.Goto, $"{at}/onFailure/goto");
         switch (step)
@@ -67,6 +192,13 @@ public static class DefinitionValidator
                 foreach (string text in Template.Strings(tool.Body))
                 {
                     check.Template(text, $"{at}/body");
+                }
+
+                break;
+            case SubWorkflowStep sub:
+                foreach (string text in Template.Strings(sub.Input))
+                {
+                    check.Template(text, $"{at}/input");
                 }
 
                 break;
@@ -125,7 +257,29 @@ public static class DefinitionValidator
     static IReadOnlySet<string>? DeclaredInputFields(JsonObject inputSchema) =>
         inputSchema["properties"] is JsonObject properties ? properties.Select(p => p.Key).ToHashSet() : null;
 
-    static void FindCycle(WorkflowDefinition definition, List<DefinitionError> errors)
+    /// <summary>Each list is checked on its own: transitions never cross from one list to another.</summary>
+    static bool FindCycles(IReadOnlyList<WorkflowStep> steps, string at, List<DefinitionError> errors)
+    {
+        if (FindCycle(steps, at, errors))
+        {
+            return true;
+        }
+
+        for (int i = 0; i < steps.Count; i++)
+        {
+            foreach ((IReadOnlyList<WorkflowStep> inner, string innerAt) in NestedLists(steps[i], $"{at}/{i}"))
+            {
+                if (FindCycles(inner, innerAt, errors))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    static bool FindCycle(IReadOnlyList<WorkflowStep> steps, string at, List<DefinitionError> errors)
     {
         var state = new Dictionary<string, int>(); // 0 unvisited, 1 on stack, 2 done
         var stack = new List<string>();
@@ -134,14 +288,14 @@ public static class DefinitionValidator
         {
             state[id] = 1;
             stack.Add(id);
-            foreach (string next in Successors(definition, definition.FindStep(id)!))
+            foreach (string next in Successors(steps, StepLists.Find(steps, id)!))
             {
                 int seen = state.GetValueOrDefault(next);
                 if (seen == 1)
                 {
                     var cycle = stack.Skip(stack.IndexOf(next)).Append(next);
-                    int index = definition.Steps.ToList().FindIndex(s => s.Id == id);
-                    errors.Add(new($"/steps/{index}", $"steps form a cycle: {string.Join(" -> ", cycle)} (only approval request-changes may loop back)"));
+                    int index = steps.ToList().FindIndex(s => s.Id == id);
+                    errors.Add(new($"{at}/{index}", $"steps form a cycle: {string.Join(" -> ", cycle)} (only approval request-changes may loop back)"));
                     return true;
                 }
 
@@ -156,16 +310,18 @@ public static class DefinitionValidator
             return false;
         }
 
-        foreach (WorkflowStep step in definition.Steps)
+        foreach (WorkflowStep step in steps)
         {
             if (state.GetValueOrDefault(step.Id) == 0 && Visit(step.Id))
             {
-                return;
+                return true;
             }
         }
+
+        return false;
     }
 
-    static IEnumerable<string> Successors(WorkflowDefinition definition, WorkflowStep step)
+    static IEnumerable<string> Successors(IReadOnlyList<WorkflowStep> steps, WorkflowStep step)
     {
         var targets = new List<string?> { step.OnFailure?.Goto };
         switch (step)
@@ -176,28 +332,31 @@ public static class DefinitionValidator
                 break;
             case ApprovalStep approval:
                 targets.Add(approval.OnReject);
-                targets.Add(definition.NextAfter(step));
+                targets.Add(StepLists.NextAfter(steps, step));
                 break;
             default:
-                targets.Add(definition.NextAfter(step));
+                targets.Add(StepLists.NextAfter(steps, step));
                 break;
         }
 
-        return targets.OfType<string>().Where(t => t != StepIds.End).Distinct();
+        return targets.OfType<string>().Where(t => t != StepIds.End && StepLists.Find(steps, t) is not null).Distinct();
     }
 
-    sealed class Checker(List<DefinitionError> errors, IReadOnlySet<string> stepIds, IReadOnlySet<string>? inputFields)
+    /// <summary>Checks references from one list: <see cref="Visible"/> steps may be read, <see cref="Targets"/> gone to.</summary>
+    sealed record Checker(List<DefinitionError> Errors, IReadOnlySet<string> Visible, IReadOnlySet<string> Targets, IReadOnlySet<string>? InputFields, bool InMapBody)
     {
-        public void Add(string pointer, string message) => errors.Add(new(pointer, message));
+        public void Add(string pointer, string message) => Errors.Add(new(pointer, message));
 
         public void Target(string? target, string pointer, bool allowEnd = true)
         {
-            if (target is null || (allowEnd && target == StepIds.End) || stepIds.Contains(target))
+            if (target is null || (allowEnd && target == StepIds.End) || Targets.Contains(target))
             {
                 return;
             }
 
-            Add(pointer, $"unknown step '{target}'");
+            Add(pointer, Visible.Contains(target)
+                ? $"'{target}' is in another list of steps; next and goto stay within a branch or map body"
+                : $"unknown step '{target}'");
         }
 
         public void Template(string? template, string pointer)
@@ -221,11 +380,11 @@ public static class DefinitionValidator
 
         public void Path(string path, string pointer)
         {
-            string? problem = StatePath.Describe(path, stepIds);
-            if (problem is null && inputFields is not null && path.StartsWith(StatePath.InputRoot + ".", StringComparison.Ordinal))
+            string? problem = StatePath.Describe(path, Visible, InMapBody);
+            if (problem is null && InputFields is not null && path.StartsWith(StatePath.InputRoot + ".", StringComparison.Ordinal))
             {
                 string field = path.Split('.')[1].Split('[')[0];
-                if (!inputFields.Contains(field))
+                if (!InputFields.Contains(field))
                 {
                     problem = $"'{path}' reads input field '{field}', which the input schema does not declare";
                 }

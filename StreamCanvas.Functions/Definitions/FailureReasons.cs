@@ -22,4 +22,10 @@ public static class FailureReasons
     public const string StepLimit = "step-limit";
     public const string Validation = "validation";
     public const string BudgetExceeded = "budget-exceeded";
+
+    /// <summary>A parallel step's join can no longer be met; the message lists each failed branch's reason.</summary>
+    public const string JoinFailed = "join-failed";
+
+    /// <summary>More map items failed than the step tolerates; the message lists the first failures.</summary>
+    public const string ItemsFailed = "items-failed";
 }

@@ -26,5 +26,12 @@ public static partial class RunIds
         return ClientSuffix().IsMatch(clientId);
     }
 
+    /// <summary>
+    /// A child run's id: the child workflow's prefix (so it lists with that workflow's runs) and a hash of the parent
+    /// run, the step and the round, so the same step of the same run always names the same child.
+    /// </summary>
+    public static string ForChild(string childWorkflow, string parentInstanceId, string stepId, int round) =>
+        $"{childWorkflow}{Separator}c-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{parentInstanceId}|{stepId}|{round}")))[..32]}";
+
     public static string WorkflowOf(string instanceId) => instanceId.Split(Separator)[0];
 }

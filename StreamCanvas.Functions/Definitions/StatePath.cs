@@ -12,6 +12,10 @@ public static partial class StatePath
     public const string InputRoot = "input";
     public const string StepsRoot = "steps";
 
+    /// <summary>Inside a map step's body: the current item, and its position in the items array.</summary>
+    public const string ItemRoot = "item";
+    public const string IndexRoot = "index";
+
     /// <summary>Fields a step's entry in the state exposes to templates and conditions.</summary>
     public static readonly IReadOnlySet<string> StepFields = new HashSet<string> { "output", "status", "attempts", "model" };
 
@@ -24,7 +28,7 @@ public static partial class StatePath
     public static bool IsWellFormed(string path) => Syntax().IsMatch(path);
 
     /// <summary>Checks the root and, for steps paths, the field; returns an error message or null.</summary>
-    public static string? Describe(string path, IReadOnlySet<string> stepIds)
+    public static string? Describe(string path, IReadOnlySet<string> stepIds, bool inMapBody = false)
     {
         if (!IsWellFormed(path))
         {
@@ -36,6 +40,11 @@ public static partial class StatePath
         if (root == InputRoot)
         {
             return null;
+        }
+
+        if (root is ItemRoot or IndexRoot)
+        {
+            return inMapBody ? null : $"'{path}' reads '{root}', which exists only inside a map step's steps";
         }
 
         if (root != StepsRoot || parts.Length < 3)

@@ -27,17 +27,11 @@ public sealed record WorkflowDefinition
 
     public WorkflowStep? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
 
-    /// <summary>The step a run continues with after <paramref name="step"/> succeeds, or null at the end.</summary>
-    public string? NextAfter(WorkflowStep step)
-    {
-        if (step.Next is not null)
-        {
-            return step.Next == StepIds.End ? null : step.Next;
-        }
+    /// <summary>A step at any depth (inside parallel branches and map steps too).</summary>
+    public WorkflowStep? FindStepAnywhere(string id) => StepLists.Flatten(Steps).FirstOrDefault(s => s.Id == id);
 
-        int index = Steps.ToList().IndexOf(step);
-        return index + 1 < Steps.Count ? Steps[index + 1].Id : null;
-    }
+    /// <summary>The step a run continues with after <paramref name="step"/> succeeds, or null at the end.</summary>
+    public string? NextAfter(WorkflowStep step) => StepLists.NextAfter(Steps, step);
 }
 
 public sealed record TokenBudgets(int? RunTokens = null, int? DailyTokens = null);

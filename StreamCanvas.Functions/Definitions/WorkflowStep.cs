@@ -9,6 +9,9 @@ namespace StreamCanvas.Definitions;
 [JsonDerivedType(typeof(ToolStep), StepKinds.Tool)]
 [JsonDerivedType(typeof(ApprovalStep), StepKinds.Approval)]
 [JsonDerivedType(typeof(ConditionStep), StepKinds.Condition)]
+[JsonDerivedType(typeof(ParallelStep), StepKinds.Parallel)]
+[JsonDerivedType(typeof(MapStep), StepKinds.Map)]
+[JsonDerivedType(typeof(SubWorkflowStep), StepKinds.Workflow)]
 public abstract record WorkflowStep
 {
     public required string Id { get; init; }
@@ -27,6 +30,9 @@ public abstract record WorkflowStep
         ToolStep => StepKinds.Tool,
         ApprovalStep => StepKinds.Approval,
         ConditionStep => StepKinds.Condition,
+        ParallelStep => StepKinds.Parallel,
+        MapStep => StepKinds.Map,
+        SubWorkflowStep => StepKinds.Workflow,
         _ => throw new InvalidOperationException($"unknown step type {GetType().Name}"),
     };
 }
@@ -37,6 +43,9 @@ public static class StepKinds
     public const string Tool = "tool";
     public const string Approval = "approval";
     public const string Condition = "condition";
+    public const string Parallel = "parallel";
+    public const string Map = "map";
+    public const string Workflow = "workflow";
 }
 
 /// <summary>A model call. The prompt is a template over input and earlier step outputs.</summary>

@@ -11,12 +11,17 @@ namespace StreamCanvas.Functions;
 /// <summary>The orchestrator and activities under the Functions host; the same classes the standalone worker registers.</summary>
 public sealed class WorkflowDurableFunctions(
     LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot,
-    CloseGateLevelActivity closeGateLevel, AlertOwnerActivity alertOwner)
+    CloseGateLevelActivity closeGateLevel, AlertOwnerActivity alertOwner, ResolveWorkflowActivity resolveWorkflow)
 {
     [Function(nameof(WorkflowOrchestrator))]
     public static Task<WorkflowRunResult> RunWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new WorkflowOrchestrator().RunAsync(context, context.GetInput<WorkflowRunRequest>()
             ?? throw new InvalidOperationException("a workflow run needs its WorkflowRunRequest input"));
+
+    [Function(nameof(MapChunkOrchestrator))]
+    public static Task<MapChunkResult> RunMapChunk([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new MapChunkOrchestrator().RunAsync(context, context.GetInput<MapChunkRequest>()
+            ?? throw new InvalidOperationException("a map chunk needs its MapChunkRequest input"));
 
     [Function(nameof(LlmStepActivity))]
     public Task<StepOutcome> RunLlmStep([ActivityTrigger] LlmStepRequest request, FunctionContext context) =>
@@ -41,4 +46,8 @@ public sealed class WorkflowDurableFunctions(
     [Function(nameof(AlertOwnerActivity))]
     public Task<bool> AlertOwner([ActivityTrigger] OwnerAlert alert, FunctionContext context) =>
         alertOwner.RunAsync(alert, context.CancellationToken);
+
+    [Function(nameof(ResolveWorkflowActivity))]
+    public Task<ResolvedWorkflow> ResolveWorkflow([ActivityTrigger] ResolveWorkflowRequest request, FunctionContext context) =>
+        resolveWorkflow.RunAsync(request, context.CancellationToken);
 }

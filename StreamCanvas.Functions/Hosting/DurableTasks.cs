@@ -16,7 +16,7 @@ namespace StreamCanvas.Hosting;
 /// </summary>
 public static class DurableTasks
 {
-    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(WorkflowOrchestrator)];
+    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(WorkflowOrchestrator), typeof(MapChunkOrchestrator)];
 
     public static IReadOnlyList<DurableActivity> Activities { get; } =
     [
@@ -26,6 +26,7 @@ public static class DurableTasks
         DurableActivity.Of<StoreApprovalSnapshotActivity, SnapshotToStore, bool>(),
         DurableActivity.Of<CloseGateLevelActivity, GateLevelToClose, ApprovalDecision?>(),
         DurableActivity.Of<AlertOwnerActivity, OwnerAlert, bool>(),
+        DurableActivity.Of<ResolveWorkflowActivity, ResolveWorkflowRequest, ResolvedWorkflow>(),
     ];
 
     /// <summary>Every activity class as a service, for the worker (standalone) or the triggers (Functions) to resolve.</summary>

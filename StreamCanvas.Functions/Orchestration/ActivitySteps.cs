@@ -94,23 +94,10 @@ internal static class ActivitySteps
             entry["output"] = outcome.Output?.DeepClone();
             run.SetStep(step.Id, entry);
             run.Timeline.Add(record);
-            return run.Definition.NextAfter(step);
+            return run.NextAfter(step);
         }
 
-        StepError error = outcome.Error!;
-        entry["error"] = new JsonObject { ["reason"] = error.Reason, ["message"] = error.Message };
-        run.SetStep(step.Id, entry);
-        if (step.OnFailure?.Goto is string target)
-        {
-            run.Timeline.Add(record with { Next = target });
-            return target == StepIds.End ? null : target;
-        }
-
-        run.Timeline.Add(record);
-        string reason = step.OnFailure?.Fail ?? error.Reason;
-        string message = reason == error.Reason ? error.Message : $"{error.Reason}: {error.Message}";
-        run.Fail(context, step.Id, reason, message);
-        return null;
+        return StepFailures.Follow(context, run, step, record, entry, outcome.Error!);
     }
 
     static async Task<StepOutcome> CallStepActivityAsync(TaskOrchestrationContext context, RunState run, WorkflowStep step, int attempt, string? feedback, TokenUsage? spent)

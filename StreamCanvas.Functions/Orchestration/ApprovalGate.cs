@@ -29,7 +29,7 @@ internal static class ApprovalGate
         bool snapshotStored = await StoreLargeSnapshotAsync(context, run, gate);
 
         ApprovalDecision? decision = null;
-        for (int index = 0; index < step.Escalation.Count && decision is null; index++)
+        for (int index = 0; index < step.Escalation.Count && decision is null && !run.Cancelled; index++)
         {
             EscalationLevel level = step.Escalation[index];
             DateTime levelOpened = context.CurrentUtcDateTime;
@@ -68,6 +68,7 @@ internal static class ApprovalGate
     static string? Close(TaskOrchestrationContext context, RunState run, Gate gate, ApprovalDecision? decision, int round)
     {
         ApprovalStep step = gate.Step;
+        run.CloseGate(gate.Id);
         DateTime decidedAt = context.CurrentUtcDateTime;
         double latency = (decidedAt - gate.OpenedAt).TotalSeconds;
         run.ApprovalWaitSeconds += latency;
@@ -102,7 +103,7 @@ internal static class ApprovalGate
                 // The steps after the gate run on exactly the values the reviewer approved.
                 ApprovalSnapshot.Restore(gate.Snapshot, run.Data);
                 run.Timeline.Add(record);
-                return run.Definition.NextAfter(step);
+                return run.NextAfter(step);
             case Decisions.RequestChanges when step.RequestChanges is { } changes && round < changes.MaxRounds:
                 run.Timeline.Add(record with { Status = StepStatuses.Succeeded, Next = changes.Goto });
                 return changes.Goto;
@@ -129,7 +130,14 @@ internal static class ApprovalGate
         var wakeUps = level.Reminders.Select(r => levelOpened + Durations.Parse(r)).Where(t => t < deadline).Order().Append(deadline);
         foreach (DateTime wakeUp in wakeUps)
         {
-            using var cancelTimer = new CancellationTokenSource();
+            if (run.Cancelled)
+            {
+                // The branch lost its join: its gate is withdrawn, and it must not remind or escalate.
+                return null;
+            }
+
+            // Linked to the scope so a gate in a branch that lost its join drops its timer (Durable allows that).
+            using var cancelTimer = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation);
             Task timer = context.CreateTimer(wakeUp, cancelTimer.Token);
             while (await Task.WhenAny(gate.Decision, timer) == gate.Decision)
             {
@@ -148,7 +156,7 @@ internal static class ApprovalGate
                 return received with { Level = index };
             }
 
-            if (wakeUp < deadline)
+            if (wakeUp < deadline && !run.Cancelled)
             {
                 await NotifyAsync(context, run, gate, index, NoticeKinds.Reminder, deadline);
             }
@@ -194,8 +202,9 @@ internal static class ApprovalGate
     /// </summary>
     static async Task<bool> StoreLargeSnapshotAsync(TaskOrchestrationContext context, RunState run, Gate gate)
     {
-        // Runs started before revision 2 never scheduled this activity; replaying them must not either.
-        if (run.EngineRevision < 2 || RunStatusBudget.Measure(gate.Snapshot) <= RunStatusBudget.MaxInlineSnapshotChars)
+        // Runs started before revision 2 never scheduled this activity; replaying them must not either. A gate in a
+        // branch always stores it: several gates can be open at once, and their snapshots together would not fit.
+        if (run.EngineRevision < 2 || (!run.IsNested && RunStatusBudget.Measure(gate.Snapshot) <= RunStatusBudget.MaxInlineSnapshotChars))
         {
             return false;
         }

@@ -12,6 +12,19 @@ public sealed record RunStatus
     public string? StepKind { get; init; }
     public int Attempt { get; init; } = 1;
     public OpenGate? Gate { get; init; }
+
+    /// <summary>Every open gate, when more than one is (approvals in parallel branches); <see cref="Gate"/> is one of them.</summary>
+    public IReadOnlyList<OpenGate>? Gates { get; init; }
+
+    /// <summary>Branch and item counts of the parallel and map steps in flight.</summary>
+    public IReadOnlyList<StepProgress>? Progress { get; init; }
+
+    /// <summary>Child runs (workflow steps) in flight: the latest <see cref="MaxPublishedChildren"/> (a map can start hundreds).</summary>
+    public IReadOnlyList<string>? Children { get; init; }
+
+    /// <summary>Keeps the children's ids well inside <see cref="RunStatusBudget"/>.</summary>
+    public const int MaxPublishedChildren = 10;
+
     public RunFailure? Failure { get; init; }
 
     /// <summary>Totals so far, so a running or failed run reports tokens and approval wait too.</summary>
@@ -49,3 +62,17 @@ public sealed record OpenGate(
     string? Group = null, JsonObject? Snapshot = null, IReadOnlyList<string>? Criteria = null, bool SnapshotStored = false);
 
 public sealed record RunFailure(string StepId, string Reason, string Message);
+
+/// <summary>How far a parallel step (branches) or a map step (items) has got: counts only, so it fits any status.</summary>
+public sealed record StepProgress(string StepId, string Kind, int Total, int Done, int Running, int Failed)
+{
+    /// <summary>Not started yet (map items waiting for a slot).</summary>
+    public int Waiting => Total - Done - Running - Failed;
+}
+
+public static class OpenGateList
+{
+    /// <summary>Every gate a status shows open: <see cref="RunStatus.Gates"/>, or the one <see cref="RunStatus.Gate"/>.</summary>
+    public static IReadOnlyList<OpenGate> OpenGates(this RunStatus status) =>
+        status.Gates ?? (status.Gate is { } gate ? [gate] : []);
+}

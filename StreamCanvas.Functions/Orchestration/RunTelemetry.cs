@@ -13,6 +13,7 @@ namespace StreamCanvas.Orchestration;
 public sealed class RunTelemetry(TaskOrchestrationContext context, string workflow)
 {
     public const string ApprovalSpanName = "approval";
+    public const string BranchSpanName = "branch";
 
     readonly DateTime startedAt = context.CurrentUtcDateTime;
     int reported;
@@ -91,6 +92,28 @@ public sealed class RunTelemetry(TaskOrchestrationContext context, string workfl
         if (step.Approval is { } approval)
         {
             ReportApproval(step, approval);
+        }
+
+        foreach (BranchRecord branch in step.Branches ?? [])
+        {
+            ReportBranch(step, branch);
+        }
+    }
+
+    /// <summary>
+    /// Each branch of a parallel step is a span of the run's trace with its recorded times, emitted when the join is
+    /// decided. Map items are not: a map can have 10,000, so its record carries their counts instead.
+    /// </summary>
+    void ReportBranch(StepRecord step, BranchRecord branch)
+    {
+        using Activity? span = StreamCanvasTelemetry.Source.StartActivity(
+            BranchSpanName, ActivityKind.Internal, parentContext: default,
+            tags: [Tag(TelemetryTags.Workflow, workflow), Tag(TelemetryTags.Step, step.StepId), Tag(TelemetryTags.Branch, branch.Name), Tag(TelemetryTags.Status, branch.Status), Tag(TelemetryTags.InstanceId, context.InstanceId)],
+            startTime: new DateTimeOffset(DateTime.SpecifyKind(branch.StartedAt, DateTimeKind.Utc)));
+        span?.SetEndTime(DateTime.SpecifyKind(branch.CompletedAt ?? step.CompletedAt ?? branch.StartedAt, DateTimeKind.Utc));
+        if (branch.Status == StepStatuses.Failed)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, branch.Error?.Reason);
         }
     }
 

@@ -46,25 +46,7 @@ public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, 
     static async Task<WorkflowRunResult> InterpretAsync(TaskOrchestrationContext context, RunState run, RunTelemetry telemetry)
     {
         WorkflowDefinition definition = run.Definition;
-        string? current = definition.Steps[0].Id;
-        while (current is not null)
-        {
-            WorkflowStep step = definition.FindStep(current)
-                ?? throw new WorkflowFailedException(current, FailureReasons.Validation, $"the definition has no step '{current}'");
-            if (run.Timeline.Count >= MaxStepExecutions)
-            {
-                run.Fail(context, step.Id, FailureReasons.StepLimit, $"more than {MaxStepExecutions} step executions");
-            }
-
-            run.Publish(context, new RunStatus { Workflow = definition.Name, Version = definition.Version, State = RunStates.Running, CurrentStep = step.Id, StepKind = step.Kind });
-            current = step switch
-            {
-                ConditionStep condition => TakeBranch(context, run, condition),
-                ApprovalStep approval => await ApprovalGate.RunAsync(context, run, approval, telemetry),
-                _ => await ActivitySteps.RunAsync(context, run, step),
-            };
-            telemetry.StepsFinished(run.Timeline);
-        }
+        await StepSequence.RunAsync(context, run, telemetry);
 
         var criteria = definition.DefinitionOfDone
             .Select(c => new CriterionResult(c.Name, ConditionEvaluator.Evaluate(c.Condition, run.Data), Actual(c.Condition, run)))
@@ -82,14 +64,6 @@ public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, 
             Steps = run.Timeline,
             Totals = run.Totals(),
         };
-    }
-
-    static string? TakeBranch(TaskOrchestrationContext context, RunState run, ConditionStep step)
-    {
-        string target = step.Branches.FirstOrDefault(b => ConditionEvaluator.Evaluate(b.When, run.Data))?.Goto ?? step.Else;
-        DateTime now = context.CurrentUtcDateTime;
-        run.Timeline.Add(new StepRecord { StepId = step.Id, Kind = step.Kind, Status = StepStatuses.Succeeded, StartedAt = now, CompletedAt = now, Next = target });
-        return target == StepIds.End ? null : target;
     }
 
     static System.Text.Json.Nodes.JsonNode? Actual(Condition condition, RunState run) =>

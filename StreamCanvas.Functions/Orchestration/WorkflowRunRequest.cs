@@ -30,6 +30,9 @@ public sealed record WorkflowRunRequest(
     [JsonIgnore]
     public int Revision => EngineRevision ?? 1;
 
+    /// <summary>For a run started by a workflow step: the run that started it.</summary>
+    public string? ParentInstanceId { get; init; }
+
     /// <summary>A request for a new run, under the interpreter deployed now.</summary>
     public static WorkflowRunRequest New(WorkflowDefinition definition, string definitionHash, JsonObject input, string? correlationId = null) =>
         new(definition, definitionHash, input, correlationId, CurrentEngineRevision, NewExecutionId());

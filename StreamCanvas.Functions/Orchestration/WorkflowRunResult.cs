@@ -52,12 +52,27 @@ public sealed record StepRecord
 
     /// <summary>For approval steps: who decided what, at which level, and how long it took.</summary>
     public ApprovalRecord? Approval { get; init; }
+
+    /// <summary>For parallel steps: how each branch ended.</summary>
+    public IReadOnlyList<BranchRecord>? Branches { get; init; }
+
+    /// <summary>For parallel and map steps: branch or item counts.</summary>
+    public StepProgress? Progress { get; init; }
+
+    /// <summary>For workflow steps: the child run.</summary>
+    public string? ChildInstanceId { get; init; }
 }
+
+/// <summary>How one branch of a parallel step ended: succeeded, failed, or cancelled (the join was decided without it).</summary>
+public sealed record BranchRecord(string Name, string Status, DateTime StartedAt, DateTime? CompletedAt, StepError? Error = null);
 
 public static class StepStatuses
 {
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
+
+    /// <summary>A branch whose result was no longer needed when the join was decided.</summary>
+    public const string Cancelled = "cancelled";
 }
 
 public sealed record RunTotals(int PromptTokens, int CompletionTokens, int StepsExecuted, double ApprovalWaitSeconds)

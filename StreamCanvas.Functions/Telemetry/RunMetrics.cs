@@ -29,6 +29,7 @@ public static class TelemetryTags
     public const string Gate = "streamcanvas.approval.gate";
     public const string Level = "streamcanvas.approval.level";
     public const string GateId = "streamcanvas.approval.gate_id";
+    public const string Branch = "streamcanvas.branch";
     /// <summary>The model that answered (a deployment may name a newer version than the one requested).</summary>
     public const string Model = "gen_ai.response.model";
     public const string Direction = "gen_ai.token.type";
