@@ -30,10 +30,20 @@ public static class ApprovalPage
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type) &&
         type.MediaType.Equals(FormContentType, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The form's fields as the JSON decision body, and the token from its hidden field.</summary>
-    public static async Task<(string? Token, JsonObject Body)> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The form's fields as the JSON decision body, and the token from its hidden field; null when the body is not a form ASP.NET Core can read.</summary>
+    public static async Task<(string? Token, JsonObject Body)?> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        IFormCollection form = await request.ReadFormAsync(cancellationToken);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            // Over the form limits (key or value length, count) or malformed: the client's fault, not the engine's.
+            return null;
+        }
+
         var criteria = new JsonObject();
         foreach (string? criterion in form["criterion"])
         {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using StreamCanvas.Approvals;
+using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Api;
 
@@ -17,8 +18,12 @@ public sealed class DecideApprovalHandler(ApprovalDecider decider)
         if (ApprovalPage.IsForm(request))
         {
             // The approval page's form: its token travels in a hidden field, and the answer is a page.
-            (string? formToken, JsonObject form) = await ApprovalPage.ReadFormAsync(request, cancellationToken);
-            return ApprovalPage.Result(await decider.DecideAsync(instanceId, gateId, formToken, form, form.ToJsonString(), client, cancellationToken));
+            if (await ApprovalPage.ReadFormAsync(request, cancellationToken) is not { } form)
+            {
+                return Problems.BadRequest("the body is not a readable form", new FieldError("/", "expected application/x-www-form-urlencoded fields within the form limits"));
+            }
+
+            return ApprovalPage.Result(await decider.DecideAsync(instanceId, gateId, form.Token, form.Body, form.Body.ToJsonString(), client, cancellationToken));
         }
 
         request.EnableBuffering();
