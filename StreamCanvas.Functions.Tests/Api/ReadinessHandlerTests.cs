@@ -73,11 +73,11 @@ public sealed class ReadinessHandlerTests
         var (status, _, body) = await ResultExecutor.ExecuteAsync(await Handler("http://127.0.0.1:9", null).ListAsync(CancellationToken.None), ResultExecutor.NewContext("GET"));
 
         Assert.Equal(200, status);
-        Assert.Equal(["content-publishing", "document-summary", "support-triage"], body!["workflows"]!.AsArray().Select(w => w!["workflow"]!.GetValue<string>()));
+        Assert.Equal(["content-publishing", "daily-digest", "document-summary", "research-report", "support-triage"], body!["workflows"]!.AsArray().Select(w => w!["workflow"]!.GetValue<string>()));
 
         // Only support-triage's channel is configured here, so the other two fail ownership.
         Assert.Equal("fail", body["outcome"]!.GetValue<string>());
-        Assert.Equal("pass", body["workflows"]![2]!["outcome"]!.GetValue<string>());
+        Assert.Equal("pass", body["workflows"]![4]!["outcome"]!.GetValue<string>());
     }
 
     [Fact]
