@@ -30,7 +30,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
             MaxRetries = maxRetries,
             TimeoutSeconds = 10,
         });
-        return new LlmStepActivity(new OpenAIChatModel(options), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        return new LlmStepActivity(ModelPipeline.Build(new DeploymentChatClient(options.Value), options.Value), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
     }
 
     static LlmStepRequest Request(string output = "text") =>
@@ -141,7 +141,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
     [Fact]
     public async Task OfflineModel_SameCall_GivesTheSameMarkedAnswer()
     {
-        var offline = new LlmStepActivity(new OfflineChatModel(), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        var offline = new LlmStepActivity(ModelPipeline.Build(new OfflineChatClient(), new ModelOptions()), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
         var schema = System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "object", "properties": { "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "label": { "enum": ["a", "b"] }, "note": { "type": "string" } } }""")!.AsObject();
         LlmStepRequest request = Request(output: "json") with { OutputSchema = schema };
 
@@ -149,10 +149,10 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         StepOutcome second = await offline.RunAsync(request, CancellationToken.None);
 
         Assert.Equal(first.Output!.ToJsonString(), second.Output!.ToJsonString());
-        Assert.Equal(OfflineChatModel.ModelName, first.Model);
+        Assert.Equal(OfflineChatClient.ModelName, first.Model);
         Assert.Equal(5, first.Output!["score"]!.GetValue<int>());
         Assert.Contains(first.Output!["label"]!.GetValue<string>(), new[] { "a", "b" });
-        Assert.StartsWith(OfflineChatModel.Marker, first.Output!["note"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith(OfflineChatClient.Marker, first.Output!["note"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -271,8 +271,9 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         var azurite = await SharedAzurite.GetAsync();
         ledger = new TableTokenLedger(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString));
         string workflow = "crash-" + Guid.NewGuid().ToString("N")[..8];
-        var model = new Mock<IChatModel>();
-        model.Setup(m => m.CompleteAsync(It.IsAny<ChatCall>(), It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("bug"));
+        var model = new Mock<Microsoft.Extensions.AI.IChatClient>();
+        model.Setup(m => m.GetResponseAsync(It.IsAny<IEnumerable<Microsoft.Extensions.AI.ChatMessage>>(), It.IsAny<Microsoft.Extensions.AI.ChatOptions?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new InvalidOperationException("bug"));
         var activity = new LlmStepActivity(model.Object, ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => activity.RunAsync(

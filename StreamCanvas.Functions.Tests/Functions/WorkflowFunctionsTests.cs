@@ -100,12 +100,12 @@ public sealed class WorkflowFunctionsTests
     public async Task RunLlmStep_ActivityTrigger_RunsTheSharedActivity()
     {
         var durable = new WorkflowDurableFunctions(
-            new LlmStepActivity(new OfflineChatModel(), Mock.Of<ITokenLedger>(), TimeProvider.System, NullLogger<LlmStepActivity>.Instance), null!, null!, null!, null!, null!, null!);
+            new LlmStepActivity(new OfflineChatClient(), Mock.Of<ITokenLedger>(), TimeProvider.System, NullLogger<LlmStepActivity>.Instance), null!, null!, null!, null!, null!, null!);
         var request = new LlmStepRequest(new StepIdentity("i", "wf", "s", 1), "hello", null, null, null, null, LlmOutputFormats.Text, null);
 
         StepOutcome outcome = await durable.RunLlmStep(request, context.Object);
 
-        Assert.StartsWith(OfflineChatModel.Marker, outcome.Output!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith(OfflineChatClient.Marker, outcome.Output!["text"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

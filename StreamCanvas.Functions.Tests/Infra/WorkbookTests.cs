@@ -21,7 +21,7 @@ public sealed partial class WorkbookTests
     public void Queries_StreamCanvasNames_AreInstrumentsOrTagsTheAppEmits(string file)
     {
         string text = File.ReadAllText(Path.Combine(RepoPaths.Root, file));
-        string[] known = [.. Instruments, .. Tags, TracedChatModel.GenAI.SystemOf(StreamCanvas.Activities.Models.ModelProviders.Offline)];
+        string[] known = [.. Instruments, .. Tags, ModelTelemetry.ProviderOf(StreamCanvas.Activities.Models.ModelProviders.Offline)];
 
         string[] names = [.. StreamCanvasName().Matches(text).Select(m => m.Groups[1].Value).Distinct()];
 

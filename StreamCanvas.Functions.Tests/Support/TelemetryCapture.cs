@@ -7,7 +7,7 @@ using StreamCanvas.Telemetry;
 namespace StreamCanvas.Tests.Support;
 
 /// <summary>
-/// Listens to the StreamCanvas source and meter with OpenTelemetry's in-memory exporters. Other tests emit into
+/// Listens to the StreamCanvas and GenAI sources and meters with OpenTelemetry's in-memory exporters. Other tests emit into
 /// the same static instruments at the same time, so assertions filter by a workflow name only their test uses.
 /// </summary>
 public sealed class TelemetryCapture : IDisposable
@@ -19,8 +19,8 @@ public sealed class TelemetryCapture : IDisposable
 
     public TelemetryCapture(params string[] moreSources)
     {
-        tracer = Sdk.CreateTracerProviderBuilder().AddSource([StreamCanvasTelemetry.Name, .. moreSources]).AddInMemoryExporter(spans).Build()!;
-        meter = Sdk.CreateMeterProviderBuilder().AddMeter(StreamCanvasTelemetry.Name).AddInMemoryExporter(metrics).Build()!;
+        tracer = Sdk.CreateTracerProviderBuilder().AddSource([StreamCanvasTelemetry.Name, StreamCanvasTelemetry.GenAIName, .. moreSources]).AddInMemoryExporter(spans).Build()!;
+        meter = Sdk.CreateMeterProviderBuilder().AddMeter(StreamCanvasTelemetry.Name, StreamCanvasTelemetry.GenAIName).AddInMemoryExporter(metrics).Build()!;
     }
 
     public IReadOnlyList<Activity> AllSpans()
@@ -71,6 +71,9 @@ public sealed class TelemetryCapture : IDisposable
 
     public long Sum(string instrument, params (string Key, string Value)[] tags) =>
         Points(instrument, tags).Sum(p => p.GetSumLong());
+
+    public double HistogramSum(string instrument, params (string Key, string Value)[] tags) =>
+        Points(instrument, tags).Sum(p => p.GetHistogramSum());
 
     public long Count(string instrument, params (string Key, string Value)[] tags) =>
         Points(instrument, tags).Sum(p => p.GetHistogramCount());

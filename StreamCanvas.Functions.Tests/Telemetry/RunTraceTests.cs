@@ -31,11 +31,12 @@ public sealed class RunTraceTests : IAsyncLifetime
     [Fact]
     public async Task Run_StartedInsideACallersSpan_ModelCallAndDurableSpansShareItsTrace()
     {
-        var model = new TracedChatModel(new OfflineChatModel(), "streamcanvas.offline", "trace-model");
+        var model = ModelPipeline.Build(new OfflineChatClient("trace-model"), new ModelOptions());
         host.Llm = request =>
         {
-            ChatReply reply = model.CompleteAsync(new ChatCall(null, request.Prompt, null, null, 100, false, null), CancellationToken.None).GetAwaiter().GetResult();
-            return new StepOutcome { Output = new System.Text.Json.Nodes.JsonObject { ["text"] = reply.Text }, Model = reply.Model, Tokens = new TokenUsage(reply.PromptTokens, reply.CompletionTokens) };
+            ModelReply reply = ModelCalls.Reply(model.GetResponseAsync(ModelCalls.Messages(null, request.Prompt), ModelCalls.Options(null, null, 100, json: false, schema: null))
+                .GetAwaiter().GetResult(), null);
+            return new StepOutcome { Output = new System.Text.Json.Nodes.JsonObject { ["text"] = reply.Text }, Model = reply.Model, Tokens = reply.Tokens };
         };
         LoadedWorkflow definition = TestDefinitions.Load(TestDefinitions.Workflow("""
             [

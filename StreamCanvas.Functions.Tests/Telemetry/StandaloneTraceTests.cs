@@ -55,12 +55,20 @@ public sealed class StandaloneTraceTests
         Assert.True(modelCalls.Length >= 1, $"model calls in the trace: {names}");
         Assert.All(modelCalls, call =>
         {
-            Assert.Equal("streamcanvas.offline", call.Attributes["gen_ai.system"]);
+            Assert.Equal("streamcanvas.offline", call.Attributes["gen_ai.provider.name"]);
+            Assert.Equal("chat", call.Attributes["gen_ai.operation.name"]);
             Assert.True(int.Parse(call.Attributes["gen_ai.usage.input_tokens"], System.Globalization.CultureInfo.InvariantCulture) > 0);
             Assert.Contains("gen_ai.usage.output_tokens", call.Attributes.Keys);
-            Assert.Equal("stop", call.Attributes["gen_ai.response.finish_reasons"]);
+            Assert.Contains("stop", call.Attributes["gen_ai.response.finish_reasons"], StringComparison.Ordinal);
         });
         Assert.True(collector.HasMetric("streamcanvas.tokens"), "the tokens metric was exported");
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !collector.HasMetric("gen_ai.client.token.usage") && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True(collector.HasMetric("gen_ai.client.token.usage"), "the GenAI token usage histogram was exported");
+        Assert.True(collector.HasMetric("gen_ai.client.operation.duration"), "the GenAI operation duration histogram was exported");
 
         // Neither the worker's gRPC calls to the sidecar nor the provider's background polling are exported.
         Assert.DoesNotContain(collector.Spans, s => s.Name.Contains("TaskHubSidecarService", StringComparison.Ordinal));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
@@ -58,18 +59,14 @@ public sealed class TelemetryRegistrationTests
     }
 
     [Fact]
-    public async Task TraceModelCalls_ModelRegistered_ResolvesTheBackendWrappedInItsSpan()
+    public async Task ModelPipeline_OfflineProvider_AnswersThroughTheOpenTelemetryAndErrorClients()
     {
-        using ServiceProvider services = new ServiceCollection()
-            .Configure<ModelOptions>(o => o.DefaultModel = "gpt-wrapped")
-            .AddSingleton<IChatModel>(_ => new OfflineChatModel())
-            .TraceModelCalls()
-            .BuildServiceProvider();
+        var options = new ModelOptions { DefaultModel = "gpt-wrapped" };
+        using IChatClient model = ModelPipeline.Build(ModelPipeline.Backend(options), options);
 
-        IChatModel model = services.GetRequiredService<IChatModel>();
-
-        Assert.IsType<TracedChatModel>(model);
-        Assert.Single(services.GetServices<IChatModel>());
-        Assert.StartsWith("[offline]", (await model.CompleteAsync(new ChatCall(null, "hi", null, null, null, false, null), CancellationToken.None)).Text);
+        Assert.NotNull(model.GetService<OpenTelemetryChatClient>());
+        Assert.NotNull(model.GetService<ModelErrorsChatClient>());
+        Assert.Equal("streamcanvas.offline", model.GetService<ChatClientMetadata>()!.ProviderName);
+        Assert.StartsWith("[offline]", (await model.GetResponseAsync("hi")).Text, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
@@ -12,7 +13,7 @@ namespace StreamCanvas.Activities;
 /// Runs an llm step: checks the workflow's daily token budget, calls the model, records usage and latency,
 /// parses the output and validates it (schema, rubric) so a bad answer comes back with feedback to fix.
 /// </summary>
-public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledger, TimeProvider clock, ILogger<LlmStepActivity> logger)
+public sealed partial class LlmStepActivity(IChatClient model, ITokenLedger ledger, TimeProvider clock, ILogger<LlmStepActivity> logger)
     : IDurableActivity<LlmStepRequest, StepOutcome>
 {
     public async Task<StepOutcome> RunAsync(LlmStepRequest request, CancellationToken cancellationToken)
@@ -51,19 +52,20 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
     async Task<StepOutcome> CallAndGradeAsync(LlmStepRequest request, string prompt, bool json, Action<TokenUsage> spent, CancellationToken cancellationToken)
     {
         StepIdentity step = request.Step;
-        var call = new ChatCall(request.System, prompt, request.Model, request.Temperature, request.MaxTokens, json, request.OutputSchema);
+        List<ChatMessage> messages = ModelCalls.Messages(request.System, prompt);
+        ChatOptions options = ModelCalls.Options(request.Model, request.Temperature, request.MaxTokens, json, request.OutputSchema);
         long started = Stopwatch.GetTimestamp();
-        ChatReply reply;
+        ModelReply reply;
         try
         {
-            reply = await model.CompleteAsync(call, cancellationToken);
+            reply = ModelCalls.Reply(await model.GetResponseAsync(messages, options, cancellationToken), request.Model);
         }
         catch (ModelCallException ex)
         {
             return Failed(step, ex, tokens: null, model: null, started);
         }
 
-        var tokens = new TokenUsage(reply.PromptTokens, reply.CompletionTokens) { Estimated = reply.UsageEstimated };
+        TokenUsage tokens = reply.Tokens;
         spent(tokens);
         LogModelCalled(step.InstanceId, step.StepId, reply.Model, tokens.Prompt, tokens.Completion, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         JsonNode? output = json ? ParseJson(reply.Text) : new JsonObject { ["text"] = reply.Text };
@@ -80,12 +82,12 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
             {
                 // The grader is a model call like the first: same classification and Retry-After, and the first
                 // call's tokens still count.
-                TracedChatModel.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
+                ModelTelemetry.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
                 return Failed(step, ex, tokens, reply.Model, started);
             }
         }
 
-        TracedChatModel.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
+        ModelTelemetry.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (problem is not null)
         {
@@ -114,7 +116,7 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
             ? Task.CompletedTask
             : ledger.AdjustAsync(request.Step.Workflow, day, used - reserved, cancellationToken);
 
-    static string? OutputSchemaProblems(JsonObject? schema, JsonNode output)
+    public static string? OutputSchemaProblems(JsonObject? schema, JsonNode output)
     {
         if (schema is null)
         {
@@ -139,22 +141,22 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
             return (null, new TokenUsage(0, 0));
         }
 
-        var grading = new ChatCall(
+        List<ChatMessage> grading = ModelCalls.Messages(
             "You grade answers. Reply with JSON only: { \"pass\": true|false, \"feedback\": \"what to fix\" }.",
-            $"{rubric.Prompt}\n\nAnswer to grade:\n{output.ToJsonString()}",
-            rubric.Model, 0, 300, JsonOutput: true, OutputSchema: null);
-        ChatReply verdict = await model.CompleteAsync(grading, cancellationToken);
+            $"{rubric.Prompt}\n\nAnswer to grade:\n{output.ToJsonString()}");
+        ModelReply verdict = ModelCalls.Reply(
+            await model.GetResponseAsync(grading, ModelCalls.Options(rubric.Model, 0, 300, json: true, schema: null), cancellationToken), rubric.Model);
         JsonNode? parsed = ParseJson(verdict.Text);
 
         // Fail closed: an unreadable verdict does not let an ungraded answer through.
         string? feedback = parsed?["pass"] is JsonValue value && value.TryGetValue(out bool passed)
             ? passed ? null : parsed["feedback"]?.ToString() ?? "the grader rejected the answer"
             : "the grader did not answer { pass, feedback }";
-        return (feedback, new TokenUsage(verdict.PromptTokens, verdict.CompletionTokens) { Estimated = verdict.UsageEstimated });
+        return (feedback, verdict.Tokens);
     }
 
     /// <summary>Parses the model's JSON, tolerating the ```json fences chat models like to add.</summary>
-    static JsonNode? ParseJson(string text)
+    public static JsonNode? ParseJson(string text)
     {
         string trimmed = text.Trim();
         if (trimmed.StartsWith("```", StringComparison.Ordinal))

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
@@ -33,16 +35,13 @@ public static class StreamCanvasServices
 
         services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
-        services.AddSingleton<IChatModel>(sp =>
-            sp.GetRequiredService<IOptions<ModelOptions>>().Value.Provider switch
-            {
-                ModelProviders.Offline or "" => new OfflineChatModel(),
-                ModelProviders.AzureOpenAI or ModelProviders.OpenAICompatible => ActivatorUtilities.CreateInstance<OpenAIChatModel>(sp),
-                string other => throw new InvalidOperationException($"Model:Provider '{other}' is not one of offline, azure-openai, openai-compatible."),
-            });
-        services.TraceModelCalls();
         services.AddSingleton<IModelQuotaStore>(_ => new TableModelQuotaStore(StorageClients.Tables(configuration)));
-        LimitModelCallsToQuota(services);
+        services.AddSingleton(sp =>
+        {
+            ModelOptions options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
+            return ModelPipeline.Build(ModelPipeline.Backend(options), options, sp.GetRequiredService<IModelQuotaStore>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>());
+        });
 
         services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
 
@@ -103,15 +102,6 @@ public static class StreamCanvasServices
 
     /// <summary>Tool and notify calls never follow a redirect: it would carry their headers and bodies to another host.</summary>
     static HttpMessageHandler NoRedirects() => new SocketsHttpHandler { AllowAutoRedirect = false };
-
-    /// <summary>Puts the quota limiter around the (traced) model, so a span covers the call and not the wait for room.</summary>
-    static void LimitModelCallsToQuota(IServiceCollection services)
-    {
-        ServiceDescriptor traced = services.Last(d => d.ServiceType == typeof(IChatModel));
-        services.Remove(traced);
-        services.AddSingleton<IChatModel>(sp => ActivatorUtilities.CreateInstance<QuotaLimitedChatModel>(
-            sp, (IChatModel)traced.ImplementationFactory!(sp), sp.GetRequiredService<IOptions<ModelOptions>>().Value));
-    }
 
     public static string WorkflowsDirectory(IConfiguration configuration) =>
         configuration[WorkflowsPathSetting] is { Length: > 0 } path

@@ -2,11 +2,9 @@ using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using StreamCanvas.Activities.Models;
 using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Hosting;
@@ -23,23 +21,8 @@ public sealed record TelemetryExporters(bool AzureMonitor, bool Otlp)
 
 public static class TelemetryRegistration
 {
-    /// <summary>Wraps the <see cref="IChatModel"/> registered so far, whichever backend its factory picks.</summary>
-    public static IServiceCollection TraceModelCalls(this IServiceCollection services)
-    {
-        ServiceDescriptor backend = services.Last(d => d.ServiceType == typeof(IChatModel));
-        services.Remove(backend);
-        services.AddSingleton<IChatModel>(sp =>
-        {
-            ModelOptions options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
-            IChatModel inner = backend.ImplementationInstance as IChatModel
-                ?? (IChatModel)(backend.ImplementationFactory?.Invoke(sp) ?? ActivatorUtilities.CreateInstance(sp, backend.ImplementationType!));
-            return new TracedChatModel(inner, TracedChatModel.GenAI.SystemOf(options.Provider), options.DefaultModel);
-        });
-        return services;
-    }
-
     /// <summary>
-    /// Traces (ours, Durable Task's, HTTP in and out) and the StreamCanvas meter, exported only where a setting
+    /// Traces (ours, the model calls' GenAI spans, Durable Task's, HTTP in and out) and the StreamCanvas and GenAI meters, exported only where a setting
     /// points: with neither set nothing listens, so the instruments cost nothing.
     /// </summary>
     public static IServiceCollection AddStreamCanvasTelemetry(this IServiceCollection services, IConfiguration configuration, bool functionsHost)
@@ -53,7 +36,7 @@ public static class TelemetryRegistration
         OpenTelemetryBuilder builder = services.AddOpenTelemetry();
         builder.WithTracing(tracing =>
         {
-            tracing.AddSource(StreamCanvasTelemetry.Name, StreamCanvasTelemetry.DurableTaskSource)
+            tracing.AddSource(StreamCanvasTelemetry.Name, StreamCanvasTelemetry.GenAIName, StreamCanvasTelemetry.DurableTaskSource)
                 .AddProcessor<BackgroundCallFilter>()
                 .AddHttpClientInstrumentation(SecretUrls.Configure);
             if (!functionsHost)
@@ -62,7 +45,7 @@ public static class TelemetryRegistration
                 tracing.AddAspNetCoreInstrumentation(aspNet => aspNet.Filter = context => !BackgroundCallFilter.IsGrpc(context.Request.ContentType));
             }
         });
-        builder.WithMetrics(metrics => metrics.AddMeter(StreamCanvasTelemetry.Name));
+        builder.WithMetrics(metrics => metrics.AddMeter(StreamCanvasTelemetry.Name, StreamCanvasTelemetry.GenAIName));
         if (functionsHost)
         {
             // Links the worker's spans to the host's invocation span, so a Functions run is still one trace.

@@ -19,7 +19,7 @@ public static class InMemoryReference
     public static async Task<List<PassResult>> RunAsync(IReadOnlyList<int> runs)
     {
         LoadedWorkflow workflow = DefinitionLoader.Load("bench-three-step.json", await File.ReadAllTextAsync(Path.Combine(Paths.Workflows, "bench-three-step.json")));
-        var model = new OfflineChatModel();
+        var model = new OfflineChatClient();
         await using DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
             tasks => tasks.AddStreamCanvasTasks(activity => activity.RunBy(async input => input is LlmStepRequest request
                 ? await CallModelAsync(model, request)
@@ -29,15 +29,16 @@ public static class InMemoryReference
         return await PassResult.WarmThenMeasureAsync(runs, n => PassAsync(host, workflow, n));
     }
 
-    static async Task<StepOutcome> CallModelAsync(OfflineChatModel model, LlmStepRequest request)
+    static async Task<StepOutcome> CallModelAsync(OfflineChatClient model, LlmStepRequest request)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        ChatReply reply = await model.CompleteAsync(new ChatCall(request.System, request.Prompt, request.Model, null, request.MaxTokens, false, null), CancellationToken.None);
+        ModelReply reply = ModelCalls.Reply(await model.GetResponseAsync(ModelCalls.Messages(request.System, request.Prompt),
+            ModelCalls.Options(request.Model, null, request.MaxTokens, json: false, schema: null), CancellationToken.None), request.Model);
         return new StepOutcome
         {
             Output = new JsonObject { ["text"] = reply.Text },
             Model = reply.Model,
-            Tokens = new TokenUsage(reply.PromptTokens, reply.CompletionTokens),
+            Tokens = reply.Tokens,
             DurationMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
         };
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+
 namespace StreamCanvas.Activities.Models;
 
 /// <summary>
@@ -14,4 +16,14 @@ public static class TokenEstimate
     /// <summary>The most a call can use: its prompt, plus its completion cap.</summary>
     public static int ForCall(string? system, string prompt, int? maxTokens) =>
         ForText(system) + ForText(prompt) + (maxTokens ?? DefaultCompletionTokens);
+
+    /// <summary>The messages' text, tool calls' arguments and tool results.</summary>
+    public static int ForMessages(IEnumerable<ChatMessage> messages) =>
+        messages.Sum(message => message.Contents.Sum(content => content switch
+        {
+            TextContent text => ForText(text.Text),
+            FunctionCallContent call => ForText(call.Name) + ForText(call.Arguments is null ? null : System.Text.Json.JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions)),
+            FunctionResultContent result => ForText(result.Result?.ToString()),
+            _ => 0,
+        }));
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Definitions;
 using StreamCanvas.Storage;
@@ -12,24 +13,25 @@ namespace StreamCanvas.Activities.Models;
 /// <see cref="FailureReasons.ModelQuotaWait"/> and a Retry-After; the interpreter waits that long on a durable timer
 /// and calls again without spending one of the step's attempts.
 /// </summary>
-public sealed partial class QuotaLimitedChatModel(IChatModel inner, IModelQuotaStore store, ModelOptions options, TimeProvider clock, ILogger<QuotaLimitedChatModel> logger)
-    : IChatModel
+public sealed partial class QuotaLimitedChatClient(IChatClient inner, IModelQuotaStore store, ModelOptions options, TimeProvider clock, ILogger<QuotaLimitedChatClient> logger)
+    : DelegatingChatClient(inner)
 {
     readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, DateTimeOffset> noRoomUntil = new(StringComparer.Ordinal);
 
-    public async Task<ChatReply> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default)
     {
-        string deployment = call.Model ?? options.DefaultModel;
+        string deployment = chatOptions?.ModelId ?? options.DefaultModel;
         ModelQuotaOptions quota = options.Quota;
         if (!quota.Limits)
         {
-            return await inner.CompleteAsync(call, cancellationToken);
+            return await base.GetResponseAsync(messages, chatOptions, cancellationToken);
         }
 
+        IList<ChatMessage> sent = messages as IList<ChatMessage> ?? [.. messages];
         string key = Key(options.Endpoint, deployment);
         QuotaLimits limits = quota.ToLimits();
-        int tokens = TokenEstimate.ForCall(call.System, call.Prompt, call.MaxTokens);
+        int tokens = TokenEstimate.ForMessages(sent) + (chatOptions?.MaxOutputTokens ?? TokenEstimate.DefaultCompletionTokens);
         DateTimeOffset giveUpAt = clock.GetUtcNow().AddSeconds(quota.MaxWaitSeconds);
         QuotaGrant grant;
         while (!(grant = await TryAcquireAsync(key, limits, tokens, cancellationToken)).Granted)
@@ -52,9 +54,9 @@ public sealed partial class QuotaLimitedChatModel(IChatModel inner, IModelQuotaS
         int used = 0;
         try
         {
-            ChatReply reply = await inner.CompleteAsync(call, cancellationToken);
-            used = reply.PromptTokens + reply.CompletionTokens;
-            return reply;
+            ChatResponse response = await base.GetResponseAsync(sent, chatOptions, cancellationToken);
+            used = (int)(response.Usage?.TotalTokenCount ?? (response.Usage?.InputTokenCount ?? 0) + (response.Usage?.OutputTokenCount ?? 0));
+            return response;
         }
         finally
         {

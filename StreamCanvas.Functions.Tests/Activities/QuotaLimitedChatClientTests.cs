@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
@@ -8,12 +9,13 @@ using StreamCanvas.Tests.Support;
 namespace StreamCanvas.Tests.Activities;
 
 /// <summary>The model quota limiter on two "hosts" (two limiters, two stores) sharing one Azurite.</summary>
-public sealed class QuotaLimitedChatModelTests
+public sealed class QuotaLimitedChatClientTests
 {
-    static readonly ChatCall Call = new(null, "write a line", null, null, 50, false, null);
+    static readonly ChatMessage[] Call = [new(ChatRole.User, "write a line")];
+    static readonly ChatOptions CallOptions = new() { MaxOutputTokens = 50 };
 
     /// <summary>A model that counts the calls in flight and answers when the test lets it.</summary>
-    sealed class GatedModel : IChatModel
+    sealed class GatedModel : IChatClient
     {
         int inFlight;
 
@@ -23,7 +25,7 @@ public sealed class QuotaLimitedChatModelTests
         public int Calls { get; private set; }
         public SemaphoreSlim Answer { get; } = new(0);
 
-        public async Task<ChatReply> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
+        public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             lock (this)
             {
@@ -37,30 +39,39 @@ public sealed class QuotaLimitedChatModelTests
                 inFlight--;
             }
 
-            return new ChatReply("ok", "m", 5, 5, "stop");
+            return new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) { ModelId = "m", Usage = new UsageDetails { InputTokenCount = 5, OutputTokenCount = 5, TotalTokenCount = 10 } };
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
         }
     }
 
-    static async Task<QuotaLimitedChatModel> HostAsync(IChatModel model, ModelQuotaOptions quota, string endpoint)
+    static async Task<QuotaLimitedChatClient> HostAsync(IChatClient model, ModelQuotaOptions quota, string endpoint)
     {
         StreamCanvas.Standalone.Azurite azurite = await SharedAzurite.GetAsync();
         var store = new TableModelQuotaStore(new TableServiceClient(azurite.ConnectionString));
         var options = new ModelOptions { Endpoint = endpoint, DefaultModel = "gpt-test", Quota = quota };
-        return new QuotaLimitedChatModel(model, store, options, TimeProvider.System, NullLogger<QuotaLimitedChatModel>.Instance);
+        return new QuotaLimitedChatClient(model, store, options, TimeProvider.System, NullLogger<QuotaLimitedChatClient>.Instance);
     }
 
     static string NewEndpoint() => $"https://{Guid.NewGuid():N}.example.com/v1";
 
     [Fact]
-    public async Task CompleteAsync_BurstOnTwoHosts_KeepsCallsInFlightWithinTheLimitAndRunsThemAll()
+    public async Task GetResponseAsync_BurstOnTwoHosts_KeepsCallsInFlightWithinTheLimitAndRunsThemAll()
     {
         var model = new GatedModel();
         var quota = new ModelQuotaOptions { MaxConcurrentCalls = 2, MaxWaitSeconds = 120 };
         string endpoint = NewEndpoint();
-        QuotaLimitedChatModel hostA = await HostAsync(model, quota, endpoint);
-        QuotaLimitedChatModel hostB = await HostAsync(model, quota, endpoint);
+        QuotaLimitedChatClient hostA = await HostAsync(model, quota, endpoint);
+        QuotaLimitedChatClient hostB = await HostAsync(model, quota, endpoint);
 
-        Task<ChatReply>[] calls = [.. Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? hostA : hostB).CompleteAsync(Call, CancellationToken.None))];
+        Task<ChatResponse>[] calls = [.. Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? hostA : hostB).GetResponseAsync(Call, CallOptions, CancellationToken.None))];
         int released = 0;
         while (calls.Any(c => !c.IsCompleted))
         {
@@ -80,19 +91,19 @@ public sealed class QuotaLimitedChatModelTests
     }
 
     [Fact]
-    public async Task CompleteAsync_NoRoomWithinMaxWait_FailsRetryableWithARetryAfterAndDoesNotCallTheModel()
+    public async Task GetResponseAsync_NoRoomWithinMaxWait_FailsRetryableWithARetryAfterAndDoesNotCallTheModel()
     {
         var model = new GatedModel();
         string endpoint = NewEndpoint();
-        QuotaLimitedChatModel holder = await HostAsync(model, new ModelQuotaOptions { MaxConcurrentCalls = 1 }, endpoint);
-        QuotaLimitedChatModel other = await HostAsync(model, new ModelQuotaOptions { MaxConcurrentCalls = 1, MaxWaitSeconds = 0 }, endpoint);
-        Task<ChatReply> holding = holder.CompleteAsync(Call, CancellationToken.None);
+        QuotaLimitedChatClient holder = await HostAsync(model, new ModelQuotaOptions { MaxConcurrentCalls = 1 }, endpoint);
+        QuotaLimitedChatClient other = await HostAsync(model, new ModelQuotaOptions { MaxConcurrentCalls = 1, MaxWaitSeconds = 0 }, endpoint);
+        Task<ChatResponse> holding = holder.GetResponseAsync(Call, CallOptions, CancellationToken.None);
         while (model.Calls == 0)
         {
             await Task.Delay(50);
         }
 
-        ModelCallException refused = await Assert.ThrowsAsync<ModelCallException>(() => other.CompleteAsync(Call, CancellationToken.None));
+        ModelCallException refused = await Assert.ThrowsAsync<ModelCallException>(() => other.GetResponseAsync(Call, CallOptions, CancellationToken.None));
 
         Assert.Equal((FailureReasons.ModelQuotaWait, true), (refused.Reason, refused.Retryable));
         Assert.True(refused.RetryAfter >= TimeSpan.FromSeconds(1));
@@ -102,14 +113,14 @@ public sealed class QuotaLimitedChatModelTests
     }
 
     [Fact]
-    public async Task CompleteAsync_NoQuotaSet_CallsTheModelWithoutStorage()
+    public async Task GetResponseAsync_NoQuotaSet_CallsTheModelWithoutStorage()
     {
         var model = new GatedModel();
         model.Answer.Release();
         var options = new ModelOptions { Endpoint = NewEndpoint() };
-        var limiter = new QuotaLimitedChatModel(model, new Moq.Mock<IModelQuotaStore>(Moq.MockBehavior.Strict).Object, options, TimeProvider.System, NullLogger<QuotaLimitedChatModel>.Instance);
+        var limiter = new QuotaLimitedChatClient(model, new Moq.Mock<IModelQuotaStore>(Moq.MockBehavior.Strict).Object, options, TimeProvider.System, NullLogger<QuotaLimitedChatClient>.Instance);
 
-        ChatReply reply = await limiter.CompleteAsync(Call, CancellationToken.None);
+        ChatResponse reply = await limiter.GetResponseAsync(Call, CallOptions, CancellationToken.None);
 
         Assert.Equal("ok", reply.Text);
     }
