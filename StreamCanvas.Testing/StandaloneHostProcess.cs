@@ -138,6 +138,7 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
             ["Approvals__PublicBaseUrl"] = $"http://127.0.0.1:{port}",
             ["Tools__Connections__customerDirectory__BaseUrl"] = $"http://127.0.0.1:{port}/api/samples",
             ["Tools__Connections__cms__BaseUrl"] = $"http://127.0.0.1:{port}/api/samples",
+            ["Tools__Connections__billing__BaseUrl"] = $"http://127.0.0.1:{port}/api/samples",
             ["DurableTask__MaxQueuePollingIntervalMilliseconds"] = "200",
             ["DurableTask__WorkItemVisibilityTimeoutSeconds"] = "10",
             ["DurableTask__ControlVisibilityTimeoutSeconds"] = "10",

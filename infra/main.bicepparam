@@ -18,6 +18,9 @@ param toolConnections = {
   customerDirectory: {
     baseUrl: 'https://customers.example.com/api'
   }
+  billing: {
+    baseUrl: 'https://billing.example.com/api'
+  }
   cms: {
     baseUrl: 'https://cms.example.com/api'
   }

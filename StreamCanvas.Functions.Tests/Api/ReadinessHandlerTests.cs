@@ -20,6 +20,7 @@ public sealed class ReadinessHandlerTests
         var tools = new ToolOptions();
         tools.Connections["customerDirectory"] = new ToolConnection { BaseUrl = customerDirectoryUrl, HealthPath = healthPath };
         tools.Connections["cms"] = new ToolConnection { BaseUrl = "http://127.0.0.1:9/api/samples" };
+        tools.Connections["billing"] = new ToolConnection { BaseUrl = "http://127.0.0.1:9/api/samples" };
         var approvals = new ApprovalOptions();
         approvals.Webhooks["support-eng-alerts"] = "http://127.0.0.1:9/alerts";
         IServiceProvider services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
@@ -73,7 +74,7 @@ public sealed class ReadinessHandlerTests
         var (status, _, body) = await ResultExecutor.ExecuteAsync(await Handler("http://127.0.0.1:9", null).ListAsync(CancellationToken.None), ResultExecutor.NewContext("GET"));
 
         Assert.Equal(200, status);
-        Assert.Equal(["content-publishing", "daily-digest", "document-summary", "research-report", "support-triage"], body!["workflows"]!.AsArray().Select(w => w!["workflow"]!.GetValue<string>()));
+        Assert.Equal(["content-publishing", "daily-digest", "document-summary", "research-report", "support-agent", "support-triage"], body!["workflows"]!.AsArray().Select(w => w!["workflow"]!.GetValue<string>()));
 
         // Only support-triage's channel is configured here, so the other two fail ownership.
         Assert.Equal("fail", body["outcome"]!.GetValue<string>());

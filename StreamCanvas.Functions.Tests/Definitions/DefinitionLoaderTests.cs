@@ -10,7 +10,7 @@ public sealed class DefinitionLoaderTests
     {
         WorkflowCatalog catalog = DefinitionLoader.LoadDirectory(RepoPaths.Workflows);
 
-        Assert.Equal(["content-publishing", "daily-digest", "document-summary", "research-report", "support-triage"], catalog.All.Select(w => w.Name).Order());
+        Assert.Equal(["content-publishing", "daily-digest", "document-summary", "research-report", "support-agent", "support-triage"], catalog.All.Select(w => w.Name).Order());
         Assert.All(catalog.All, w =>
         {
             Assert.NotEmpty(w.Definition.Owner.Team);

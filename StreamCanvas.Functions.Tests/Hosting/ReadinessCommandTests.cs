@@ -61,7 +61,7 @@ public sealed class ReadinessCommandTests : IDisposable
 
         JsonArray audits = JsonNode.Parse(output)!.AsArray();
         Assert.Equal(0, code);
-        Assert.Equal(5, audits.Count);
+        Assert.Equal(6, audits.Count);
         Assert.All(audits, a => Assert.Equal("pass", a!["outcome"]!.GetValue<string>()));
         Assert.Equal(6, audits[0]!["traits"]!.AsArray().Count);
     }

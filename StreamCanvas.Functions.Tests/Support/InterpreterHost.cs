@@ -25,6 +25,11 @@ public sealed class InterpreterHost : IAsyncDisposable
     public ConcurrentQueue<ToolStepRequest> ToolCalls { get; } = new();
     public ConcurrentQueue<ApprovalNotice> Notices { get; } = new();
     public ConcurrentQueue<OwnerAlert> Alerts { get; } = new();
+    public ConcurrentQueue<AgentTurnRequest> AgentTurns { get; } = new();
+
+    /// <summary>The model agent turns call (through the real turn activity): the offline model unless a test sets one.</summary>
+    public Microsoft.Extensions.AI.IChatClient AgentModel { get; set; } =
+        StreamCanvas.Activities.Models.ModelPipeline.Build(new StreamCanvas.Activities.Models.OfflineChatClient(), new StreamCanvas.Activities.Models.ModelOptions());
 
     public Func<LlmStepRequest, StepOutcome> Llm { get; set; } = request => new StepOutcome
     {
@@ -106,6 +111,16 @@ public sealed class InterpreterHost : IAsyncDisposable
             case ResolveWorkflowRequest request when activity == nameof(ResolveWorkflowActivity):
                 // The real activity over this host's catalog (it completes synchronously).
                 return new ResolveWorkflowActivity(Catalog).RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+            case AgentTurnRequest request when activity == nameof(AgentTurnActivity):
+                AgentTurns.Enqueue(request);
+                // The real turn activity over AgentModel; a conversation stored beside the run is read from StoredSnapshots.
+                AgentTurnRequest inline = request.Conversation is not null ? request : request with
+                {
+                    Conversation = AgentConversation.FromJson(StoredSnapshots[(request.Step.InstanceId, request.StoredConversation!)]["messages"]),
+                    StoredConversation = null,
+                };
+                return new AgentTurnActivity(AgentModel, Moq.Mock.Of<ITokenLedger>(), null!, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentTurnActivity>.Instance)
+                    .RunAsync(inline, CancellationToken.None).GetAwaiter().GetResult();
             default:
                 throw new InvalidOperationException($"InterpreterHost has no script for activity {activity}");
         }

@@ -25,6 +25,7 @@ public static class ApiRoutes
     public const string SampleCustomer = "samples/customers/{id}";
     public const string SampleArticles = "samples/articles";
     public const string SampleAlerts = "samples/alerts";
+    public const string SampleRefunds = "samples/refunds";
     public const string Approvals = "approvals";
     public const string ApprovalDecision = "approvals/{instanceId}/{gateId}";
 

@@ -60,7 +60,7 @@ public static class GateRuns
 
     /// <summary>The approval step a gate id belongs to, at the top level or inside a parallel branch or map body.</summary>
     public static ApprovalStep? StepOf(OrchestrationMetadata run, string gateId) =>
-        gateId.LastIndexOf('-') > 0 ? run.ReadInputAs<WorkflowRunRequest>()?.Definition.FindStepAnywhere(StepIdOf(gateId)) as ApprovalStep : null;
+        gateId.LastIndexOf('-') > 0 ? run.ReadInputAs<WorkflowRunRequest>()?.Definition.FindApprovalStep(StepIdOf(gateId)) : null;
 
     /// <summary>The level names of the gate's step, by index.</summary>
     public static IReadOnlyList<string> LevelsOf(OrchestrationMetadata run, string gateId) =>

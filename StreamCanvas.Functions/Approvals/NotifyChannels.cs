@@ -17,18 +17,22 @@ public static class NotifyChannels
             IReadOnlyList<WorkflowStep> steps = workflow.Definition.Steps;
             for (int step = 0; step < steps.Count; step++)
             {
-                if (steps[step] is not ApprovalStep approval)
+                IEnumerable<(IReadOnlyList<EscalationLevel> Levels, string At)> gates = steps[step] switch
                 {
-                    continue;
-                }
-
-                for (int level = 0; level < approval.Escalation.Count; level++)
+                    ApprovalStep approval => [(approval.Escalation, $"/steps/{step}")],
+                    AgentStep agent => agent.Tools.Select((tool, t) => (tool.Approval?.Escalation ?? [], $"/steps/{step}/tools/{t}/approval")),
+                    _ => [],
+                };
+                foreach ((IReadOnlyList<EscalationLevel> levels, string at) in gates)
                 {
-                    string? notify = approval.Escalation[level].Notify;
-                    if (notify is not null && !string.Equals(notify, ApprovalOptions.NoNotice, StringComparison.OrdinalIgnoreCase) && !options.Webhooks.ContainsKey(notify))
+                    for (int level = 0; level < levels.Count; level++)
                     {
-                        errors.Add(new DefinitionError($"/steps/{step}/escalation/{level}/notify",
-                            $"notify channel '{notify}' is not configured: set {ApprovalOptions.Section}__{nameof(ApprovalOptions.Webhooks)}__{notify}, or use \"{ApprovalOptions.NoNotice}\""));
+                        string? notify = levels[level].Notify;
+                        if (notify is not null && !string.Equals(notify, ApprovalOptions.NoNotice, StringComparison.OrdinalIgnoreCase) && !options.Webhooks.ContainsKey(notify))
+                        {
+                            errors.Add(new DefinitionError($"{at}/escalation/{level}/notify",
+                                $"notify channel '{notify}' is not configured: set {ApprovalOptions.Section}__{nameof(ApprovalOptions.Webhooks)}__{notify}, or use \"{ApprovalOptions.NoNotice}\""));
+                        }
                     }
                 }
             }

@@ -202,6 +202,9 @@ public static class DefinitionValidator
                 }
 
                 break;
+            case AgentStep agent:
+                CheckAgent(agent, at, check);
+                break;
             case ConditionStep condition:
                 for (int b = 0; b < condition.Branches.Count; b++)
                 {
@@ -223,33 +226,85 @@ public static class DefinitionValidator
                     check.Target(changes.Goto, $"{at}/requestChanges/goto", allowEnd: false);
                 }
 
-                for (int l = 0; l < approval.Escalation.Count; l++)
-                {
-                    EscalationLevel level = approval.Escalation[l];
-
-                    // An open gate shows its criteria and the level's approvers in the run's status, which has a hard size limit.
-                    int details = JsonSize.Of(approval.Criteria) + JsonSize.Of(new { level.Name, level.Approvers, level.Group });
-                    if (details > JsonSize.MaxGateDetailsChars)
-                    {
-                        check.Add($"{at}/escalation/{l}", $"the criteria with this level's name, approvers and group take {details} characters; at most {JsonSize.MaxGateDetailsChars} fit a run's status (use a group for a long list of approvers, or shorter criteria)");
-                    }
-
-                    if (!Durations.TryParse(level.Timeout, out TimeSpan timeout))
-                    {
-                        check.Add($"{at}/escalation/{l}/timeout", $"'{level.Timeout}' is not a positive ISO 8601 duration");
-                        continue;
-                    }
-
-                    for (int r = 0; r < level.Reminders.Count; r++)
-                    {
-                        if (!Durations.TryParse(level.Reminders[r], out TimeSpan reminder) || reminder >= timeout)
-                        {
-                            check.Add($"{at}/escalation/{l}/reminders/{r}", "a reminder must be a positive duration shorter than the level's timeout");
-                        }
-                    }
-                }
-
+                CheckEscalation(approval.Escalation, approval.Criteria, at, check);
                 break;
+        }
+    }
+
+    static void CheckEscalation(IReadOnlyList<EscalationLevel> escalation, IReadOnlyList<string> criteria, string at, Checker check)
+    {
+        for (int l = 0; l < escalation.Count; l++)
+        {
+            EscalationLevel level = escalation[l];
+
+            // An open gate shows its criteria and the level's approvers in the run's status, which has a hard size limit.
+            int details = JsonSize.Of(criteria) + JsonSize.Of(new { level.Name, level.Approvers, level.Group });
+            if (details > JsonSize.MaxGateDetailsChars)
+            {
+                check.Add($"{at}/escalation/{l}", $"the criteria with this level's name, approvers and group take {details} characters; at most {JsonSize.MaxGateDetailsChars} fit a run's status (use a group for a long list of approvers, or shorter criteria)");
+            }
+
+            if (!Durations.TryParse(level.Timeout, out TimeSpan timeout))
+            {
+                check.Add($"{at}/escalation/{l}/timeout", $"'{level.Timeout}' is not a positive ISO 8601 duration");
+                continue;
+            }
+
+            for (int r = 0; r < level.Reminders.Count; r++)
+            {
+                if (!Durations.TryParse(level.Reminders[r], out TimeSpan reminder) || reminder >= timeout)
+                {
+                    check.Add($"{at}/escalation/{l}/reminders/{r}", "a reminder must be a positive duration shorter than the level's timeout");
+                }
+            }
+        }
+    }
+
+    static void CheckAgent(AgentStep agent, string at, Checker check)
+    {
+        check.Template(agent.Instructions, $"{at}/instructions");
+        check.Template(agent.Prompt, $"{at}/prompt");
+        if (agent.OutputSchema is not null && agent.Output != LlmOutputFormats.Json)
+        {
+            check.Add($"{at}/outputSchema", "outputSchema needs \"output\": \"json\"");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        Checker withArgs = check with { AllowArgs = true };
+        for (int t = 0; t < agent.Tools.Count; t++)
+        {
+            AgentTool tool = agent.Tools[t];
+            string toolAt = $"{at}/tools/{t}";
+            if (!names.Add(tool.Name))
+            {
+                check.Add($"{toolAt}/name", $"duplicate tool name '{tool.Name}'");
+            }
+
+            withArgs.Template(tool.Path, $"{toolAt}/path");
+            foreach (string text in Template.Strings(tool.Body))
+            {
+                withArgs.Template(text, $"{toolAt}/body");
+            }
+
+            if (tool.ApprovalWhen is { } rule)
+            {
+                withArgs.Condition(rule, $"{toolAt}/approvalWhen");
+            }
+
+            bool gated = tool.RequiresApproval || tool.ApprovalWhen is not null;
+            if (gated && tool.Approval is null)
+            {
+                check.Add($"{toolAt}/approval", $"tool '{tool.Name}' can need approval: declare its approval (escalation levels)");
+            }
+            else if (!gated && tool.Approval is not null)
+            {
+                check.Add($"{toolAt}/approval", $"tool '{tool.Name}' declares an approval but neither requiresApproval nor approvalWhen");
+            }
+
+            if (tool.Approval is { } approval)
+            {
+                CheckEscalation(approval.Escalation, approval.Criteria, $"{toolAt}/approval", check);
+            }
         }
     }
 
@@ -345,6 +400,9 @@ public static class DefinitionValidator
     /// <summary>Checks references from one list: <see cref="Visible"/> steps may be read, <see cref="Targets"/> gone to.</summary>
     sealed record Checker(List<DefinitionError> Errors, IReadOnlySet<string> Visible, IReadOnlySet<string> Targets, IReadOnlySet<string>? InputFields, bool InMapBody)
     {
+        /// <summary>Inside an agent's tool: templates and conditions may read the call's arguments (args.x).</summary>
+        public bool AllowArgs { get; init; }
+
         public void Add(string pointer, string message) => Errors.Add(new(pointer, message));
 
         public void Target(string? target, string pointer, bool allowEnd = true)
@@ -380,6 +438,11 @@ public static class DefinitionValidator
 
         public void Path(string path, string pointer)
         {
+            if (AllowArgs && (path == AgentArgs.Root || path.StartsWith(AgentArgs.Root + ".", StringComparison.Ordinal) || path.StartsWith(AgentArgs.Root + "[", StringComparison.Ordinal)))
+            {
+                return;
+            }
+
             string? problem = StatePath.Describe(path, Visible, InMapBody);
             if (problem is null && InputFields is not null && path.StartsWith(StatePath.InputRoot + ".", StringComparison.Ordinal))
             {

@@ -28,4 +28,7 @@ public static class FailureReasons
 
     /// <summary>More map items failed than the step tolerates; the message lists the first failures.</summary>
     public const string ItemsFailed = "items-failed";
+
+    /// <summary>An agent step's model still called tools after its maxTurns turns.</summary>
+    public const string MaxTurnsReached = "max-turns-reached";
 }

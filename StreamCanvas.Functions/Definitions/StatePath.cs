@@ -16,8 +16,8 @@ public static partial class StatePath
     public const string ItemRoot = "item";
     public const string IndexRoot = "index";
 
-    /// <summary>Fields a step's entry in the state exposes to templates and conditions.</summary>
-    public static readonly IReadOnlySet<string> StepFields = new HashSet<string> { "output", "status", "attempts", "model" };
+    /// <summary>What a step entry exposes; agent steps add how many turns and tool calls they took.</summary>
+    public static readonly IReadOnlySet<string> StepFields = new HashSet<string> { "output", "status", "attempts", "model", "turns", "toolCalls" };
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_-]*(\[\d+\])*(\.[A-Za-z_][A-Za-z0-9_-]*(\[\d+\])*)*$")]
     private static partial Regex Syntax();

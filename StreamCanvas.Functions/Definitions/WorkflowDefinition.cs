@@ -30,6 +30,21 @@ public sealed record WorkflowDefinition
     /// <summary>A step at any depth (inside parallel branches and map steps too).</summary>
     public WorkflowStep? FindStepAnywhere(string id) => StepLists.Flatten(Steps).FirstOrDefault(s => s.Id == id);
 
+    /// <summary>
+    /// The approval step a gate belongs to: an approval step at any depth, or the gate of an agent's tool
+    /// (<see cref="AgentStep.GateStepId"/>, "agent.tool").
+    /// </summary>
+    public ApprovalStep? FindApprovalStep(string id)
+    {
+        if (FindStepAnywhere(id) is ApprovalStep approval)
+        {
+            return approval;
+        }
+
+        int dot = id.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && FindStepAnywhere(id[..dot]) is AgentStep agent ? agent.GateStep(id[(dot + 1)..]) : null;
+    }
+
     /// <summary>The step a run continues with after <paramref name="step"/> succeeds, or null at the end.</summary>
     public string? NextAfter(WorkflowStep step) => StepLists.NextAfter(Steps, step);
 }

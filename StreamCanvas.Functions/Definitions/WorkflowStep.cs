@@ -12,6 +12,7 @@ namespace StreamCanvas.Definitions;
 [JsonDerivedType(typeof(ParallelStep), StepKinds.Parallel)]
 [JsonDerivedType(typeof(MapStep), StepKinds.Map)]
 [JsonDerivedType(typeof(SubWorkflowStep), StepKinds.Workflow)]
+[JsonDerivedType(typeof(AgentStep), StepKinds.Agent)]
 public abstract record WorkflowStep
 {
     public required string Id { get; init; }
@@ -33,6 +34,7 @@ public abstract record WorkflowStep
         ParallelStep => StepKinds.Parallel,
         MapStep => StepKinds.Map,
         SubWorkflowStep => StepKinds.Workflow,
+        AgentStep => StepKinds.Agent,
         _ => throw new InvalidOperationException($"unknown step type {GetType().Name}"),
     };
 }
@@ -46,6 +48,7 @@ public static class StepKinds
     public const string Parallel = "parallel";
     public const string Map = "map";
     public const string Workflow = "workflow";
+    public const string Agent = "agent";
 }
 
 /// <summary>A model call. The prompt is a template over input and earlier step outputs.</summary>

@@ -11,7 +11,7 @@ namespace StreamCanvas.Functions;
 /// <summary>The orchestrator and activities under the Functions host; the same classes the standalone worker registers.</summary>
 public sealed class WorkflowDurableFunctions(
     LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot,
-    CloseGateLevelActivity closeGateLevel, AlertOwnerActivity alertOwner, ResolveWorkflowActivity resolveWorkflow)
+    CloseGateLevelActivity closeGateLevel, AlertOwnerActivity alertOwner, ResolveWorkflowActivity resolveWorkflow, AgentTurnActivity agentTurn)
 {
     [Function(nameof(WorkflowOrchestrator))]
     public static Task<WorkflowRunResult> RunWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -50,4 +50,8 @@ public sealed class WorkflowDurableFunctions(
     [Function(nameof(ResolveWorkflowActivity))]
     public Task<ResolvedWorkflow> ResolveWorkflow([ActivityTrigger] ResolveWorkflowRequest request, FunctionContext context) =>
         resolveWorkflow.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(AgentTurnActivity))]
+    public Task<AgentTurnOutcome> RunAgentTurn([ActivityTrigger] AgentTurnRequest request, FunctionContext context) =>
+        agentTurn.RunAsync(request, context.CancellationToken);
 }

@@ -70,4 +70,10 @@ public sealed class WorkflowHttpFunctions(StartRunHandler startRun, RunsHandler 
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRoutes.SampleAlerts)] HttpRequest request,
         FunctionContext context) =>
         SampleTools.ReceiveAlertAsync(request, context.CancellationToken);
+
+    [Function(nameof(SampleRefunds))]
+    public Task<IResult> SampleRefunds(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRoutes.SampleRefunds)] HttpRequest request,
+        FunctionContext context) =>
+        SampleTools.RefundAsync(request, context.CancellationToken);
 }

@@ -27,6 +27,7 @@ public static class DurableTasks
         DurableActivity.Of<CloseGateLevelActivity, GateLevelToClose, ApprovalDecision?>(),
         DurableActivity.Of<AlertOwnerActivity, OwnerAlert, bool>(),
         DurableActivity.Of<ResolveWorkflowActivity, ResolveWorkflowRequest, ResolvedWorkflow>(),
+        DurableActivity.Of<AgentTurnActivity, AgentTurnRequest, AgentTurnOutcome>(),
     ];
 
     /// <summary>Every activity class as a service, for the worker (standalone) or the triggers (Functions) to resolve.</summary>

@@ -24,7 +24,28 @@ internal static class ApprovalGate
     public static async Task<string?> RunAsync(TaskOrchestrationContext context, RunState run, ApprovalStep step, RunTelemetry telemetry)
     {
         int round = run.Timeline.Count(r => r.StepId == step.Id) + 1;
-        var gate = new Gate(ApprovalEvents.GateId(step.Id, round), step, ApprovalSnapshot.Capture(step, run.Data), context.CurrentUtcDateTime);
+        (Gate gate, ApprovalDecision? decision) = await OpenAndWaitAsync(context, run, step, ApprovalSnapshot.Capture(step, run.Data), round, telemetry);
+        return Close(context, run, gate, decision, round);
+    }
+
+    /// <summary>
+    /// The same gate in front of an agent's tool call (<see cref="AgentStep.GateStep"/>): the snapshot is the call
+    /// (tool, arguments, conversation so far). Records the gate in the timeline like an approval step, sets no step
+    /// output and fails nothing: the agent decides what the outcome means (a refusal goes back to the model).
+    /// </summary>
+    public static async Task<ToolCallVerdict> ApproveToolCallAsync(TaskOrchestrationContext context, RunState run, ApprovalStep gateStep, JsonObject snapshot, RunTelemetry telemetry)
+    {
+        int round = run.Timeline.Count(r => r.StepId == gateStep.Id) + 1;
+        (Gate gate, ApprovalDecision? decision) = await OpenAndWaitAsync(context, run, gateStep, snapshot, round, telemetry);
+        (string outcome, StepRecord record) = Conclude(context, run, gate, decision, round);
+        run.Timeline.Add(outcome == Decisions.Approve ? record : record with { Status = StepStatuses.Failed });
+        return new ToolCallVerdict(outcome, record.Approval!);
+    }
+
+    /// <summary>Opens the gate (its snapshot stored first when large) and waits level by level for a decision; null when every level timed out.</summary>
+    static async Task<(Gate Gate, ApprovalDecision? Decision)> OpenAndWaitAsync(TaskOrchestrationContext context, RunState run, ApprovalStep step, JsonObject snapshot, int round, RunTelemetry telemetry)
+    {
+        var gate = new Gate(ApprovalEvents.GateId(step.Id, round), step, snapshot, context.CurrentUtcDateTime);
         gate.Listen(context);
         bool snapshotStored = await StoreLargeSnapshotAsync(context, run, gate);
 
@@ -61,41 +82,18 @@ internal static class ApprovalGate
             await OwnerAlerts.TimedOutAsync(context, run, step.Id, step.OnTimeout == TimeoutActions.Approve ? "approved" : "rejected");
         }
 
-        return Close(context, run, gate, decision, round);
+        return (gate, decision);
     }
 
     /// <summary>Records how the gate ended in the state and the timeline, and picks the next step.</summary>
     static string? Close(TaskOrchestrationContext context, RunState run, Gate gate, ApprovalDecision? decision, int round)
     {
         ApprovalStep step = gate.Step;
-        run.CloseGate(gate.Id);
-        DateTime decidedAt = context.CurrentUtcDateTime;
-        double latency = (decidedAt - gate.OpenedAt).TotalSeconds;
-        run.ApprovalWaitSeconds += latency;
-        string outcome = decision?.Decision ?? step.OnTimeout switch
-        {
-            TimeoutActions.Approve => Decisions.Approve,
-            TimeoutActions.Reject => Decisions.Reject,
-            _ => TimeoutOutcomes.TimedOut,
-        };
-        int levelIndex = decision?.Level ?? step.Escalation.Count - 1;
-        var approval = new ApprovalRecord
-        {
-            GateId = gate.Id, Decision = outcome, DecidedBy = decision?.Approver ?? TimeoutOutcomes.DecidedByTimeout,
-            Level = step.Escalation[levelIndex].Name, LevelIndex = levelIndex, Comment = decision?.Comment,
-            Criteria = decision?.Criteria ?? new Dictionary<string, bool>(), SnapshotHash = gate.Hash,
-            OpenedAt = gate.OpenedAt, DecidedAt = decidedAt, LatencySeconds = latency,
-            Escalations = gate.Escalations, Notifications = gate.Notifications, Ignored = gate.Ignored,
-        };
-
+        (string outcome, StepRecord record) = Conclude(context, run, gate, decision, round);
+        ApprovalRecord approval = record.Approval!;
         JsonObject output = JsonSerializer.SerializeToNode(approval, JsonSerializerOptions.Web)!.AsObject();
         output["snapshot"] = gate.Snapshot.DeepClone();
         run.SetStep(step.Id, new JsonObject { ["output"] = output, ["attempts"] = round });
-        var record = new StepRecord
-        {
-            StepId = step.Id, Kind = step.Kind, StartedAt = gate.OpenedAt, CompletedAt = decidedAt, Attempts = round,
-            Status = outcome == Decisions.Approve ? StepStatuses.Succeeded : StepStatuses.Failed, Approval = approval,
-        };
 
         switch (outcome)
         {
@@ -121,6 +119,39 @@ internal static class ApprovalGate
                 run.Fail(context, step.Id, FailureReasons.ApprovalTimeout, message);
                 return null;
         }
+    }
+
+    /// <summary>Closes the gate: its approval record (who, what, when, how long) and its timeline record.</summary>
+    static (string Outcome, StepRecord Record) Conclude(TaskOrchestrationContext context, RunState run, Gate gate, ApprovalDecision? decision, int round)
+    {
+        ApprovalStep step = gate.Step;
+        run.CloseGate(gate.Id);
+        DateTime decidedAt = context.CurrentUtcDateTime;
+        double latency = (decidedAt - gate.OpenedAt).TotalSeconds;
+        run.ApprovalWaitSeconds += latency;
+        string outcome = decision?.Decision ?? step.OnTimeout switch
+        {
+            TimeoutActions.Approve => Decisions.Approve,
+            TimeoutActions.Reject => Decisions.Reject,
+            _ => TimeoutOutcomes.TimedOut,
+        };
+        int levelIndex = decision?.Level ?? step.Escalation.Count - 1;
+        var approval = new ApprovalRecord
+        {
+            GateId = gate.Id, Decision = outcome, DecidedBy = decision?.Approver ?? TimeoutOutcomes.DecidedByTimeout,
+            Level = step.Escalation[levelIndex].Name, LevelIndex = levelIndex, Comment = decision?.Comment,
+            Criteria = decision?.Criteria ?? new Dictionary<string, bool>(), SnapshotHash = gate.Hash,
+            OpenedAt = gate.OpenedAt, DecidedAt = decidedAt, LatencySeconds = latency,
+            Escalations = gate.Escalations, Notifications = gate.Notifications, Ignored = gate.Ignored,
+        };
+
+        var record = new StepRecord
+        {
+            StepId = step.Id, Kind = step.Kind, StartedAt = gate.OpenedAt, CompletedAt = decidedAt, Attempts = round,
+            Status = outcome == Decisions.Approve ? StepStatuses.Succeeded : StepStatuses.Failed, Approval = approval,
+        };
+
+        return (outcome, record);
     }
 
     /// <summary>Waits for a valid decision until the level's deadline, sending reminders on the way.</summary>
@@ -242,6 +273,9 @@ internal static class ApprovalGate
             gate.Notifications.Add(new GateNotification(kind, level.Name, at, false, ex.FailureDetails.ErrorMessage));
         }
     }
+
+    /// <summary>How the gate in front of a tool call ended: approve, reject, request-changes or timed-out, and the record.</summary>
+    public sealed record ToolCallVerdict(string Outcome, ApprovalRecord Approval);
 
     /// <summary>One opening of a gate: what is approved, its hash, and the decision event being listened for.</summary>
     sealed class Gate(string id, ApprovalStep step, JsonObject snapshot, DateTime openedAt)

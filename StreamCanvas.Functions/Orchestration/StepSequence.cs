@@ -26,6 +26,7 @@ internal static class StepSequence
                 ParallelStep parallel => await ParallelSteps.RunAsync(context, run, parallel, telemetry),
                 MapStep map => await MapSteps.RunAsync(context, run, map, telemetry),
                 SubWorkflowStep sub => await SubWorkflowSteps.RunAsync(context, run, sub),
+                AgentStep agent => await AgentSteps.RunAsync(context, run, agent, telemetry),
                 _ => await ActivitySteps.RunAsync(context, run, step),
             };
             run.StepsRun.Add(step.Id);

@@ -61,6 +61,41 @@ public sealed record StepRecord
 
     /// <summary>For workflow steps: the child run.</summary>
     public string? ChildInstanceId { get; init; }
+
+    /// <summary>For agent steps: each model turn and the tool calls it made.</summary>
+    public IReadOnlyList<AgentTurnRecord>? Turns { get; init; }
+}
+
+/// <summary>One model turn of an agent step: the model, its tokens and time, and the tools it called.</summary>
+public sealed record AgentTurnRecord(int Turn, string? Model, TokenUsage? Tokens, double ActivityMilliseconds, IReadOnlyList<AgentToolCallRecord> ToolCalls)
+{
+    /// <summary>How the turn failed, when it did (the model's error, an invalid answer).</summary>
+    public string? Error { get; init; }
+}
+
+/// <summary>
+/// One tool call of an agent turn: the tool, its arguments (shortened), how it ended (succeeded, failed, refused,
+/// invalid), the HTTP status, the size of the result given to the model, its duration, and the gate it waited at.
+/// </summary>
+public sealed record AgentToolCallRecord(string CallId, string Tool, string Arguments, string Status)
+{
+    public int? HttpStatus { get; init; }
+    public int ResultChars { get; init; }
+    public double? ActivityMilliseconds { get; init; }
+    public string? GateId { get; init; }
+    public string? Error { get; init; }
+}
+
+public static class ToolCallStatuses
+{
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+
+    /// <summary>Its approval gate rejected it (or timed out rejecting); the model was told.</summary>
+    public const string Refused = "refused";
+
+    /// <summary>Not run: an unknown tool, or arguments that do not match its schema; the model was told.</summary>
+    public const string Invalid = "invalid";
 }
 
 /// <summary>How one branch of a parallel step ended: succeeded, failed, or cancelled (the join was decided without it).</summary>

@@ -34,6 +34,7 @@ public static class StandaloneRoutes
         api.MapGet(ApiRoutes.SampleCustomer, (string id) => SampleTools.Customer(id));
         api.MapPost(ApiRoutes.SampleArticles, (HttpRequest request, SampleCms cms, CancellationToken ct) => cms.PublishAsync(request, ct));
         api.MapPost(ApiRoutes.SampleAlerts, (HttpRequest request, CancellationToken ct) => SampleTools.ReceiveAlertAsync(request, ct));
+        api.MapPost(ApiRoutes.SampleRefunds, (HttpRequest request, CancellationToken ct) => SampleTools.RefundAsync(request, ct));
         api.MapGet(ApiRoutes.Dashboard, (DashboardHandler dashboard) => dashboard.Page());
         api.MapGet(ApiRoutes.DashboardAsset, (string file, DashboardHandler dashboard, [FromServices] OperatorKey key) => dashboard.Asset(file, key.Value));
         api.MapGet(ApiRoutes.ApprovalDecision, (HttpRequest request, string instanceId, string gateId, DurableTaskClient client, ShowApprovalHandler handler, CancellationToken ct) =>

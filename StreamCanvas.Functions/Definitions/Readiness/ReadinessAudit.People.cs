@@ -4,11 +4,16 @@ public static partial class ReadinessAudit
 {
     static TraitReadiness HumanOversight(WorkflowDefinition definition)
     {
-        var gates = definition.Steps.Select((step, index) => (step, index)).Where(s => s.step is ApprovalStep).ToList();
+        var gates = definition.Steps.SelectMany((step, index) => step switch
+        {
+            ApprovalStep => [new ReadinessFinding(ReadinessOutcome.Pass, $"approval '{step.Id}' puts a person between the model and the result", $"/steps/{index}")],
+            AgentStep agent => agent.Tools.Select((tool, t) => (tool, t)).Where(x => x.tool.Approval is not null).Select(x => new ReadinessFinding(ReadinessOutcome.Pass,
+                $"agent '{step.Id}' waits for a person before tool '{x.tool.Name}' runs{(x.tool.RequiresApproval ? "" : " when its approvalWhen rule holds")}", $"/steps/{index}/tools/{x.t}/approval")),
+            _ => [],
+        }).ToList();
         if (gates.Count > 0)
         {
-            return TraitReadiness.From(ReadinessTraits.HumanOversight,
-                gates.Select(g => new ReadinessFinding(ReadinessOutcome.Pass, $"approval '{g.step.Id}' puts a person between the model and the result", $"/steps/{g.index}")).ToList());
+            return TraitReadiness.From(ReadinessTraits.HumanOversight, gates);
         }
 
         if (definition.Waivers?.HumanOversight is { } reason)

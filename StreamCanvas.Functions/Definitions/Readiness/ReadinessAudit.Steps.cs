@@ -4,17 +4,20 @@ public static partial class ReadinessAudit
 {
     static IEnumerable<ReadinessFinding> ToolAccess(WorkflowDefinition definition, ReadinessEnvironment environment)
     {
-        var tools = definition.Steps.Select((step, index) => (step, index)).Where(s => s.step is ToolStep).ToList();
+        var tools = definition.Steps.SelectMany((step, index) => step switch
+        {
+            ToolStep tool => [(step, tool.Connection, $"/steps/{index}/connection")],
+            AgentStep agent => agent.Tools.Select((t, i) => (step, t.Connection, $"/steps/{index}/tools/{i}/connection")),
+            _ => Enumerable.Empty<(WorkflowStep, string, string)>(),
+        }).ToList();
         if (tools.Count == 0)
         {
             yield return new(ReadinessOutcome.Pass, "no step calls a connection", "/steps");
             yield break;
         }
 
-        foreach ((WorkflowStep step, int index) in tools)
+        foreach ((WorkflowStep step, string connection, string at) in tools)
         {
-            string connection = ((ToolStep)step).Connection;
-            string at = $"/steps/{index}/connection";
             if (!environment.Connections.TryGetValue(connection, out ConnectionReadiness? configured))
             {
                 yield return new(ReadinessOutcome.Fail, $"step '{step.Id}' calls connection '{connection}', which is not configured (Tools:Connections:{connection})", at);
@@ -45,7 +48,7 @@ public static partial class ReadinessAudit
         for (int i = 0; i < definition.Steps.Count; i++)
         {
             WorkflowStep step = definition.Steps[i];
-            if (step is LlmStep or ToolStep)
+            if (step is LlmStep or ToolStep or AgentStep)
             {
                 any = true;
                 bool retries = step.Retry is { MaxAttempts: > 1 };
@@ -60,9 +63,20 @@ public static partial class ReadinessAudit
                     ? new(ReadinessOutcome.Warn, $"approval '{step.Id}' approves when its last level times out: unreviewed work goes through", $"/steps/{i}/onTimeout")
                     : new(ReadinessOutcome.Pass, $"approval '{step.Id}' times out after {approval.Escalation.Count} level(s), then does '{approval.OnTimeout}'", $"/steps/{i}/onTimeout");
             }
+
+            if (step is AgentStep agent)
+            {
+                for (int t = 0; t < agent.Tools.Count; t++)
+                {
+                    if (agent.Tools[t].Approval is { OnTimeout: TimeoutActions.Approve })
+                    {
+                        yield return new(ReadinessOutcome.Warn, $"agent '{step.Id}' calls tool '{agent.Tools[t].Name}' unreviewed when its approval times out", $"/steps/{i}/tools/{t}/approval/onTimeout");
+                    }
+                }
+            }
         }
 
-        int llmSteps = definition.Steps.Count(s => s is LlmStep);
+        int llmSteps = definition.Steps.Count(s => s is LlmStep or AgentStep);
         if (llmSteps >= ModelHeavySteps && definition.Budgets is not { RunTokens: not null } and not { DailyTokens: not null })
         {
             yield return new(ReadinessOutcome.Warn, $"{llmSteps} llm steps and no token budget: a runaway run or day has no limit", "/budgets");

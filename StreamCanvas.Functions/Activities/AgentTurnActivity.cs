@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using StreamCanvas.Activities.Models;
+using StreamCanvas.Definitions;
+using StreamCanvas.Storage;
+
+namespace StreamCanvas.Activities;
+
+/// <summary>
+/// One model turn of an agent step: sends the conversation and the tool declarations, and reports the tool calls
+/// the model asks for (the orchestrator runs each as its own activity) or its final answer, checked against the
+/// output schema and rule. The daily token budget and the model's failures are handled as for an llm step.
+/// </summary>
+public sealed partial class AgentTurnActivity(IChatClient model, ITokenLedger ledger, ApprovalSnapshotStore conversations, TimeProvider clock, ILogger<AgentTurnActivity> logger)
+    : IDurableActivity<AgentTurnRequest, AgentTurnOutcome>
+{
+    /// <summary>Where a large conversation is kept: under the run's snapshot blobs, with this key.</summary>
+    public static string ConversationKey(string stepId, int turn) => $"{stepId}~turn-{turn}";
+
+    public async Task<AgentTurnOutcome> RunAsync(AgentTurnRequest request, CancellationToken cancellationToken)
+    {
+        StepIdentity step = request.Step;
+        IReadOnlyList<AgentMessage> conversation = request.Conversation
+            ?? AgentConversation.FromJson((await conversations.LoadAsync(step.InstanceId, request.StoredConversation!, cancellationToken))?["messages"]);
+        List<ChatMessage> messages = AgentConversation.ToChat(conversation);
+        int reserved = TokenEstimate.ForMessages(messages) + (request.MaxTokens ?? TokenEstimate.DefaultCompletionTokens);
+        DateOnly day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        if (request.DailyTokenBudget is int dailyLimit && !await ledger.TryReserveAsync(step.Workflow, day, reserved, dailyLimit, cancellationToken))
+        {
+            return new AgentTurnOutcome
+            {
+                Error = new StepError(FailureReasons.BudgetExceeded,
+                    $"step '{step.StepId}' turn {step.Attempt}: the workflow's daily budget of {dailyLimit} tokens would be exceeded (this turn may use {reserved})", false),
+            };
+        }
+
+        int used = 0;
+        try
+        {
+            AgentTurnOutcome outcome = await CallAsync(request, messages, cancellationToken);
+            used = outcome.Tokens?.Total ?? 0;
+            return outcome;
+        }
+        finally
+        {
+            if (request.DailyTokenBudget is not null && used != reserved)
+            {
+                await ledger.AdjustAsync(step.Workflow, day, used - reserved, CancellationToken.None);
+            }
+        }
+    }
+
+    async Task<AgentTurnOutcome> CallAsync(AgentTurnRequest request, List<ChatMessage> messages, CancellationToken cancellationToken)
+    {
+        StepIdentity step = request.Step;
+        bool json = request.Output == LlmOutputFormats.Json;
+        ChatOptions options = ModelCalls.Options(request.Model, request.Temperature, request.MaxTokens, json, request.OutputSchema);
+        options.Tools = [.. request.Tools.Select(AgentConversation.Declaration)];
+        options.AllowMultipleToolCalls = true;
+        long started = Stopwatch.GetTimestamp();
+        ModelReply reply;
+        try
+        {
+            reply = ModelCalls.Reply(await model.GetResponseAsync(messages, options, cancellationToken), request.Model);
+        }
+        catch (ModelCallException ex)
+        {
+            LogTurnFailed(step.InstanceId, step.StepId, step.Attempt, ex.Reason, ex.Message);
+            return new AgentTurnOutcome
+            {
+                Error = new StepError(ex.Reason, $"step '{step.StepId}' turn {step.Attempt}: {ex.Message}", ex.Retryable) { RetryAfterSeconds = ex.RetryAfter?.TotalSeconds },
+                DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            };
+        }
+
+        ModelTelemetry.RecordTokens(step, reply.Model, reply.Tokens.Prompt, reply.Tokens.Completion);
+        double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        List<AgentToolCall> calls = AgentConversation.ToolCalls(reply.Response);
+        LogTurn(step.InstanceId, step.StepId, step.Attempt, reply.Model, reply.Tokens.Total, calls.Count, elapsed);
+        var outcome = new AgentTurnOutcome { Text = reply.Text, ToolCalls = calls, Model = reply.Model, Tokens = reply.Tokens, DurationMilliseconds = elapsed };
+        if (calls.Count > 0)
+        {
+            return outcome;
+        }
+
+        JsonNode? output = json ? LlmStepActivity.ParseJson(reply.Text) : new JsonObject { ["text"] = reply.Text };
+        string? problem = output is null ? "the answer was not a JSON object" : LlmStepActivity.OutputSchemaProblems(request.OutputSchema, output);
+        if (problem is null && request.Rule is { } rule && !ConditionEvaluator.Evaluate(rule, new JsonObject { ["output"] = output!.DeepClone() }))
+        {
+            problem = request.RuleFeedback ?? "the answer does not meet the rubric";
+        }
+
+        return outcome with { Output = output, Problem = problem };
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} agent {StepId} turn {Turn}: model {Model} used {Tokens} tokens and called {ToolCalls} tool(s) in {Milliseconds:F0} ms")]
+    partial void LogTurn(string instanceId, string stepId, int turn, string model, int tokens, int toolCalls, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {InstanceId} agent {StepId} turn {Turn}: model call failed ({Reason}): {Detail}")]
+    partial void LogTurnFailed(string instanceId, string stepId, int turn, string reason, string detail);
+}
