@@ -6,7 +6,8 @@ namespace StreamCanvas.Testing;
 
 /// <summary>
 /// A local OpenAI-compatible chat completions endpoint, so tests drive the real Azure.AI.OpenAI / OpenAI client
-/// code path. Each request takes the next scripted reply; the last one repeats.
+/// code path. Each request takes the next scripted reply; the last one repeats. Replies can call tools
+/// (<see cref="Reply.ToolCalls"/>), as a model driving an agent step does.
 /// </summary>
 public sealed class OpenAIStub : IAsyncDisposable
 {
@@ -73,6 +74,34 @@ public sealed class OpenAIStub : IAsyncDisposable
             }),
             ["usage"] = new JsonObject { ["prompt_tokens"] = promptTokens, ["completion_tokens"] = completionTokens, ["total_tokens"] = promptTokens + completionTokens },
         }, new Dictionary<string, string>());
+
+        /// <summary>An assistant turn that calls tools: (call id, function name, arguments as a JSON object text).</summary>
+        public static Reply ToolCalls(int promptTokens, int completionTokens, params (string Id, string Name, string Arguments)[] calls) => new(200, new JsonObject
+        {
+            ["id"] = "chatcmpl-tools",
+            ["object"] = "chat.completion",
+            ["created"] = 1_700_000_000,
+            ["model"] = "gpt-stub",
+            ["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = 0,
+                ["finish_reason"] = "tool_calls",
+                ["message"] = new JsonObject
+                {
+                    ["role"] = "assistant",
+                    ["content"] = null,
+                    ["tool_calls"] = new JsonArray([.. calls.Select(call => (JsonNode)new JsonObject
+                    {
+                        ["id"] = call.Id,
+                        ["type"] = "function",
+                        ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.Arguments },
+                    })]),
+                },
+            }),
+            ["usage"] = new JsonObject { ["prompt_tokens"] = promptTokens, ["completion_tokens"] = completionTokens, ["total_tokens"] = promptTokens + completionTokens },
+        }, new Dictionary<string, string>());
+
+        public static Reply ToolCall(string id, string name, string arguments) => ToolCalls(30, 10, (id, name, arguments));
 
         public static Reply Error(int status, string message, IReadOnlyDictionary<string, string>? headers = null) => new(status, new JsonObject
         {
