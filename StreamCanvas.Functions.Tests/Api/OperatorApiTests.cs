@@ -268,7 +268,7 @@ public sealed class OperatorApiTests(OperatorHost fixture) : IClassFixture<Opera
         JsonObject all = (await Http.GetFromJsonAsync<JsonObject>("api/workflows/readiness"))!;
         JsonObject one = (await Http.GetFromJsonAsync<JsonObject>("api/workflows/content-publishing/readiness"))!;
 
-        Assert.Equal(5, all["workflows"]!.AsArray().Count);
+        Assert.Equal(6, all["workflows"]!.AsArray().Count);
         Assert.Equal("content-publishing", one["workflow"]!.GetValue<string>());
         Assert.Equal(
             ["trigger", "definitionOfDone", "toolAccess", "exceptionHandling", "humanOversight", "ownership"],

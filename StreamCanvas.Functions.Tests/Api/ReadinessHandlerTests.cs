@@ -76,9 +76,10 @@ public sealed class ReadinessHandlerTests
         Assert.Equal(200, status);
         Assert.Equal(["content-publishing", "daily-digest", "document-summary", "research-report", "support-agent", "support-triage"], body!["workflows"]!.AsArray().Select(w => w!["workflow"]!.GetValue<string>()));
 
-        // Only support-triage's channel is configured here, so the other two fail ownership.
+        // Only the support workflows' channel is configured here, so the others fail ownership.
         Assert.Equal("fail", body["outcome"]!.GetValue<string>());
         Assert.Equal("pass", body["workflows"]![4]!["outcome"]!.GetValue<string>());
+        Assert.Equal("pass", body["workflows"]![5]!["outcome"]!.GetValue<string>());
     }
 
     [Fact]
