@@ -2,6 +2,10 @@ using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
+using StreamCanvas.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using StreamCanvas.Telemetry;
 using StreamCanvas.Testing;
 using StreamCanvas.Tests.Support;
@@ -77,6 +81,31 @@ public sealed class GenAITelemetryTests : IAsyncLifetime
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal("openai", span.GetTagItem(ModelTelemetry.ProviderName));
         Assert.NotNull(span.GetTagItem("error.type"));
+    }
+
+    [Fact]
+    public async Task AgentToolCall_ExecuteToolSpanCarriesTheToolNameAndCallId()
+    {
+        await using StubHttpServer tool = await StubHttpServer.StartAsync(context => context.Response.WriteAsJsonAsync(new { ok = true }));
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Tools:Connections:crm:BaseUrl"] = tool.BaseUrl,
+            ["Workflows:Path"] = RepoPaths.Workflows,
+        }).Build();
+        using ServiceProvider services = new ServiceCollection().AddLogging().AddStreamCanvas(configuration).BuildServiceProvider();
+        ToolStepActivity activity = services.GetRequiredService<ToolStepActivity>();
+
+        StepOutcome outcome = await activity.RunAsync(new ToolStepRequest(new StepIdentity("run-1", "wf", "agent.lookup_customer.1", 1), "crm", "GET", "/customers/7", null, [], 10)
+        {
+            AgentTool = new AgentToolInvocation("lookup_customer", "call_7"),
+        }, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded);
+        Activity span = Assert.Single(telemetry.Spans("execute_tool lookup_customer"));
+        Assert.Equal("execute_tool", span.GetTagItem(ModelTelemetry.OperationName));
+        Assert.Equal("lookup_customer", span.GetTagItem(ModelTelemetry.ToolName));
+        Assert.Equal("call_7", span.GetTagItem(ModelTelemetry.ToolCallId));
+        Assert.Equal("function", span.GetTagItem(ModelTelemetry.ToolType));
     }
 
     [Fact]

@@ -34,4 +34,11 @@ public sealed record ToolStepRequest(
     string Path,
     JsonNode? Body,
     IReadOnlyList<int> ExpectStatus,
-    int? TimeoutSeconds);
+    int? TimeoutSeconds)
+{
+    /// <summary>Set when an agent's model asked for the call: the tool's name and the model's call id (an execute_tool span).</summary>
+    public AgentToolInvocation? AgentTool { get; init; }
+}
+
+/// <summary>Which tool an agent's model called, and the id of that call.</summary>
+public sealed record AgentToolInvocation(string Name, string CallId);

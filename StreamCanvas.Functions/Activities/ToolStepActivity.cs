@@ -10,6 +10,7 @@ using Polly.Timeout;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Definitions;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Activities;
 
@@ -52,6 +53,27 @@ public sealed partial class ToolStepActivity(IHttpClientFactory httpClientFactor
             message.Headers.Add(ToolIdempotency.Header, ToolIdempotency.KeyFor(request.Step));
         }
 
+        // An agent's tool call is an execute_tool span (OpenTelemetry GenAI conventions) around its HTTP call.
+        using Activity? span = request.AgentTool is { } invoked
+            ? StreamCanvasTelemetry.Source.StartActivity($"{ModelTelemetry.ExecuteTool} {invoked.Name}", ActivityKind.Internal)
+            : null;
+        span?.SetTag(ModelTelemetry.OperationName, ModelTelemetry.ExecuteTool);
+        span?.SetTag(ModelTelemetry.ToolName, request.AgentTool?.Name);
+        span?.SetTag(ModelTelemetry.ToolCallId, request.AgentTool?.CallId);
+        span?.SetTag(ModelTelemetry.ToolType, "function");
+        StepOutcome outcome = await CallAsync(request, message, target, settings, cancellationToken);
+        if (span is not null && outcome.Error is { } error)
+        {
+            span.SetTag("error.type", error.Reason);
+            span.SetStatus(ActivityStatusCode.Error, error.Message);
+        }
+
+        return outcome;
+    }
+
+    async Task<StepOutcome> CallAsync(ToolStepRequest request, HttpRequestMessage message, Uri target, ToolOptions settings, CancellationToken cancellationToken)
+    {
+        string step = request.Step.StepId;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(request.TimeoutSeconds ?? settings.DefaultTimeoutSeconds));
         long started = Stopwatch.GetTimestamp();

@@ -264,7 +264,7 @@ internal static class AgentSteps
             {
                 outcome = await context.CallActivityAsync<StepOutcome>(nameof(ToolStepActivity), new ToolStepRequest(
                     identity, tool.Connection, tool.Method, Template.Render(tool.Path, data, Uri.EscapeDataString), Template.RenderJson(tool.Body, data),
-                    tool.ExpectStatus, tool.TimeoutSeconds));
+                    tool.ExpectStatus, tool.TimeoutSeconds) { AgentTool = new AgentToolInvocation(tool.Name, call.Id) });
             }
             catch (TaskFailedException ex)
             {
