@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using StreamCanvas.Api;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Hosting;
 
