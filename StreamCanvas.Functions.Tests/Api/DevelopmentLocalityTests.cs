@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using StreamCanvas.Api;
 
-namespace StreamCanvas.Tests.Hosting;
+namespace StreamCanvas.Tests.Api;
 
 /// <summary>
 /// A Development host hands out its operator key and decision tokens, so it must only ever answer its own
