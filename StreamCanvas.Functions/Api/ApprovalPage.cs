@@ -96,7 +96,7 @@ public static class ApprovalPage
         {
             html.Append("</div><p id=\"principal\">You are signed in: decide with a JSON POST to this address ")
                 .Append("(<code>decision</code>, <code>criteria</code>, <code>comment</code>, and this <code>snapshotHash</code>: ")
-                .Append($"<code>{E(view.Gate.SnapshotHash)}</code>), or from the link in your notice.</p>");
+                .Append(CultureInfo.InvariantCulture, $"<code>{E(view.Gate.SnapshotHash)}</code>), or from the link in your notice.</p>");
             return Page(html, StatusCodes.Status200OK);
         }
 
