@@ -219,6 +219,50 @@ public sealed class ApprovalPrincipalFunctionsTests : IAsyncLifetime
         Assert.Empty(raised);
     }
 
+    [Fact]
+    public async Task DecideApproval_PrincipalOnlyOnALaterLevel_Returns403AtTheCurrentLevel()
+    {
+        DefaultHttpContext http = Request(Principal("chief@example.com"));
+
+        var (status, _, body) = await ResultExecutor.ExecuteAsync(await DecideAsync(Functions(), http), http);
+
+        Assert.Equal(403, status);
+        Assert.Contains("'editor'", body!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(raised);
+    }
+
+    [Fact]
+    public async Task DecideApproval_PrincipalOnNoLevelOfADecidedGate_Returns403WithoutTellingWhoDecided()
+    {
+        ApprovalHttpFunctions functions = Functions();
+        DefaultHttpContext first = Request(Principal("ed@example.com"));
+        await DecideAsync(functions, first);
+        DefaultHttpContext outsider = Request(Principal("mallory@example.com"));
+
+        var (status, _, body) = await ResultExecutor.ExecuteAsync(await DecideAsync(functions, outsider), outsider);
+
+        Assert.Equal(403, status);
+        Assert.DoesNotContain("ed@example.com", body!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Single(raised);
+    }
+
+    [Fact]
+    public async Task DecideApproval_PrincipalForAGateNotOpenYet_Returns404AndKeepsNothing()
+    {
+        // A link proves its gate opened; a principal does not, so it cannot decide (or claim) a gate before it is shown.
+        run = new OrchestrationMetadata(nameof(WorkflowOrchestrator), instanceId)
+        {
+            RuntimeStatus = OrchestrationRuntimeStatus.Running, DataConverter = JsonDataConverter.Default, SerializedInput = SerializedInput(groupLevel: false),
+        };
+        DefaultHttpContext http = Request(Principal("ed@example.com"));
+
+        var (status, _, _) = await ResultExecutor.ExecuteAsync(await DecideAsync(Functions(), http), http);
+
+        Assert.Equal(404, status);
+        Assert.Empty(raised);
+        Assert.Null(await store.FindAsync(instanceId, "review-1", CancellationToken.None));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("False")]

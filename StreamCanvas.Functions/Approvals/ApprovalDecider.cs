@@ -27,7 +27,7 @@ public sealed partial class ApprovalDecider(
         CancellationToken cancellationToken)
     {
         (ApproverIdentity? who, OrchestrationMetadata? run, DecisionOutcome? refused) =
-            await GateRuns.AuthorizeAsync(tokens, token, principal, instanceId, gateId, client, cancellationToken);
+            await GateRuns.AuthorizeAsync(tokens, approvals.Value, token, principal, instanceId, gateId, client, cancellationToken);
         if (run is null)
         {
             return refused!;
@@ -44,6 +44,15 @@ public sealed partial class ApprovalDecider(
             }
 
             return DecisionOutcome.AlreadyDecided(gateId, recorded);
+        }
+
+        if (gate is null && who!.Source == IdentitySource.Principal)
+        {
+            // A link proves its gate opened (its notice went out); a principal proves nothing of the kind, so it
+            // decides only a gate that is visibly open: no early decision, and no refusal kept on its say-so.
+            return run.IsActive()
+                ? DecisionOutcome.Refused(DecisionResult.NotFound, $"run '{instanceId}' has no open approval gate '{gateId}'")
+                : DecisionOutcome.Refused(DecisionResult.Finished, $"run '{instanceId}' has finished ({run.RuntimeStatus}); gate '{gateId}' is closed");
         }
 
         if (gate is null && GateRuns.MayStillOpen(run, gateId))

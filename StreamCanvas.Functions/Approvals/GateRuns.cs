@@ -15,8 +15,8 @@ public static class GateRuns
     /// </summary>
     /// <param name="principal">Only ever from the Functions host's adapter, and only when the platform vouches for it.</param>
     public static async Task<(ApproverIdentity? Who, OrchestrationMetadata? Run, DecisionOutcome? Refusal)> AuthorizeAsync(
-        ApprovalTokens tokens, string? token, AuthenticatedPrincipal? principal, string instanceId, string gateId, DurableTaskClient client,
-        CancellationToken cancellationToken)
+        ApprovalTokens tokens, ApprovalOptions approvals, string? token, AuthenticatedPrincipal? principal, string instanceId, string gateId,
+        DurableTaskClient client, CancellationToken cancellationToken)
     {
         // A link's token, when one is presented, is the credential; a principal speaks only for a request without one.
         bool asPrincipal = token is null && principal is not null;
@@ -34,7 +34,14 @@ public static class GateRuns
         ApproverIdentity who;
         if (asPrincipal)
         {
+            // Nothing about the gate (not even who decided it) is told to a principal who is on none of its levels.
             who = ApproverIdentity.Of(principal!);
+            if (!IsOnTheStep(who, run, gateId, approvals))
+            {
+                return (null, null, DecisionOutcome.Refused(DecisionResult.Forbidden,
+                    $"'{who.Approver}' is not an approver of gate '{gateId}': not listed on any of its levels, and none of their group claims names a level's group",
+                    new FieldError("principal", "signed in as someone not on this gate")));
+            }
         }
         else
         {
@@ -51,6 +58,12 @@ public static class GateRuns
             ? (who, null, DecisionOutcome.Suspended(instanceId))
             : (who, run, null);
     }
+
+    /// <summary>Whether the identity may decide at some level of the gate's approval step (which level is checked later, against the gate).</summary>
+    static bool IsOnTheStep(ApproverIdentity who, OrchestrationMetadata run, string gateId, ApprovalOptions approvals) =>
+        StepOf(run, gateId) is { } step && step.Escalation
+            .Select((level, index) => new GateRules(gateId, index, [], approvals.MembersOf(level.Approvers, level.Group), [], null, level.Group))
+            .Any(who.MayDecide);
 
     /// <summary>The execution approval links of this run are signed for (empty for runs started without one).</summary>
     public static string ExecutionIdOf(OrchestrationMetadata run) => run.ReadInputAs<WorkflowRunRequest>()?.ExecutionId ?? "";

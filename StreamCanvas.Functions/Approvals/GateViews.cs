@@ -44,7 +44,7 @@ public sealed class GateViews(
         string instanceId, string gateId, string? token, AuthenticatedPrincipal? principal, DurableTaskClient client, CancellationToken cancellationToken)
     {
         (ApproverIdentity? who, OrchestrationMetadata? run, DecisionOutcome? refused) =
-            await GateRuns.AuthorizeAsync(tokens, token, principal, instanceId, gateId, client, cancellationToken);
+            await GateRuns.AuthorizeAsync(tokens, approvals.Value, token, principal, instanceId, gateId, client, cancellationToken);
         if (run is null)
         {
             return (null, refused);
