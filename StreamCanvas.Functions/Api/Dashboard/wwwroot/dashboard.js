@@ -203,6 +203,25 @@ async function drawReadiness(runs) {
   const recordOf = new Map(records.workflows.map((r) => [r.workflow, r]));
   const cards = readiness.workflows.map((audit) => card(audit, recordOf.get(audit.workflow)));
   $("readiness").replaceChildren(...cards);
+  drawDoneChart(records.workflows);
+}
+
+// One line per workflow version: a new prompt or model deployment shows as a step between two lines.
+function drawDoneChart(records) {
+  const days = [...new Set(records.flatMap((r) => r.daily.map((d) => d.day)))].sort();
+  const palette = ["#2563eb", "#059669", "#d97706", "#dc2626", "#7c3aed", "#0891b2"];
+  const datasets = records.flatMap((r) => [...new Set(r.daily.map((d) => d.version))].map((version) => ({ workflow: r.workflow, version, daily: r.daily })))
+    .map((line, i) => ({
+      label: `${line.workflow} ${line.version}`,
+      data: days.map((day) => {
+        const point = line.daily.find((d) => d.day === day && d.version === line.version);
+        return point && point.doneRate != null ? Math.round(point.doneRate * 100) : null;
+      }),
+      borderColor: palette[i % palette.length],
+      spanGaps: true,
+      fill: false,
+    }));
+  chart("done-chart", "line", days, datasets);
 }
 
 function card(audit, record) {
