@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using StreamCanvas.Api.Mcp;
+using StreamCanvas.Tests.Support;
+
+namespace StreamCanvas.Tests.Api;
+
+/// <summary>
+/// The workflows as MCP tools on the standalone host, called with the MCP SDK's own client over streamable HTTP,
+/// on real Azurite: the tools and their schemas, an idempotent start, the run's status, the pending approvals, bad
+/// arguments answered as MCP errors and the operator key required.
+/// </summary>
+public sealed class McpToolsTests(OperatorHost fixture) : IClassFixture<OperatorHost>
+{
+    const string Endpoint = "api/mcp";
+
+    [Fact]
+    public async Task ListTools_EveryWorkflowIsATool_WithItsInputSchemaAndOwner()
+    {
+        await using McpClient client = await ConnectAsync();
+
+        IList<McpClientTool> tools = await client.ListToolsAsync();
+
+        Assert.Equal(
+            ["content-publishing", "daily-digest", "document-summary", WorkflowTools.RunStatusTool, WorkflowTools.PendingApprovalsTool, "research-report", "support-triage"],
+            tools.Select(t => t.Name).Order(StringComparer.Ordinal));
+        Tool summary = tools.Single(t => t.Name == "document-summary").ProtocolTool;
+        JsonObject schema = JsonNode.Parse(summary.InputSchema.GetRawText())!.AsObject();
+        Assert.Equal("object", schema["type"]!.GetValue<string>());
+        Assert.Equal(["title", "text"], schema["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Equal(50, schema["properties"]!["text"]!["minLength"]!.GetValue<int>());
+        Assert.Equal("string", schema["properties"]![WorkflowTools.IdempotencyKeyArgument]!["type"]!.GetValue<string>());
+        Assert.StartsWith("Summarises a document", summary.Description);
+        Assert.Contains("Knowledge Services", summary.Description);
+        Assert.Contains("knowledge-services@example.com", summary.Description);
+
+        // additionalProperties: false in the workflow's schema still lets the key through: it is one of the tool's properties.
+        JsonObject publishing = JsonNode.Parse(tools.Single(t => t.Name == "content-publishing").ProtocolTool.InputSchema.GetRawText())!.AsObject();
+        Assert.False(publishing["additionalProperties"]!.GetValue<bool>());
+        Assert.NotNull(publishing["properties"]![WorkflowTools.IdempotencyKeyArgument]);
+        Assert.Equal(["instanceId"], JsonNode.Parse(tools.Single(t => t.Name == WorkflowTools.RunStatusTool).ProtocolTool.InputSchema.GetRawText())!["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task StartTool_SameIdempotencyKeyTwice_StartsOneRun_WhoseStatusTheStatusToolReads()
+    {
+        await using McpClient client = await ConnectAsync();
+        string key = "mcp-" + Guid.NewGuid().ToString("N");
+        var arguments = new Dictionary<string, object?> { ["title"] = "Over MCP", ["text"] = OperatorHost.SummaryText, [WorkflowTools.IdempotencyKeyArgument] = key };
+
+        JsonObject first = Structured(await client.CallToolAsync("document-summary", arguments));
+        JsonObject second = Structured(await client.CallToolAsync("document-summary", arguments));
+
+        string id = first["instanceId"]!.GetValue<string>();
+        Assert.Equal("document-summary", first["workflow"]!.GetValue<string>());
+        Assert.False(first["replayed"]!.GetValue<bool>());
+        Assert.Equal(id, second["instanceId"]!.GetValue<string>());
+        Assert.True(second["replayed"]!.GetValue<bool>());
+        Assert.EndsWith($"/api/runs/{Uri.EscapeDataString(id)}", first["links"]!["status"]!.GetValue<string>());
+
+        // The same key over HTTP is the same start: one run, whichever door the caller used.
+        JsonObject overHttp = await fixture.Host.StartRunAsync("document-summary", new { title = "Over MCP", text = OperatorHost.SummaryText }, key);
+        Assert.Equal(id, overHttp["instanceId"]!.GetValue<string>());
+        JsonArray runs = (await fixture.Http.GetFromJsonAsync<JsonObject>("api/runs?workflow=document-summary&pageSize=100"))!["runs"]!.AsArray();
+        Assert.Single(runs, r => r!["instanceId"]!.GetValue<string>() == id);
+
+        await fixture.Host.WaitForRunAsync(id);
+        JsonObject status = Structured(await client.CallToolAsync(WorkflowTools.RunStatusTool, new Dictionary<string, object?> { ["instanceId"] = id }));
+        Assert.Equal(id, status["instanceId"]!.GetValue<string>());
+        Assert.Equal("document-summary", status["workflow"]!.GetValue<string>());
+        Assert.Equal("completed", status["state"]!.GetValue<string>());
+        Assert.Equal("Over MCP", status["input"]!["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task StartTool_BadArguments_AnswerAnMcpErrorNamingTheField_NeverA500()
+    {
+        await using McpClient client = await ConnectAsync();
+
+        JsonObject missing = Problem(await client.CallToolAsync("document-summary", new Dictionary<string, object?> { ["title"] = "No text" }));
+        JsonObject wrongType = Problem(await client.CallToolAsync("content-publishing", new Dictionary<string, object?> { ["topic"] = 42, ["audience"] = "developers" }));
+        JsonObject badKey = Problem(await client.CallToolAsync("daily-digest", new Dictionary<string, object?> { ["edition"] = "x", [WorkflowTools.IdempotencyKeyArgument] = 7 }));
+        JsonObject noId = Problem(await client.CallToolAsync(WorkflowTools.RunStatusTool, new Dictionary<string, object?>()));
+        JsonObject unknownRun = Problem(await client.CallToolAsync(WorkflowTools.RunStatusTool, new Dictionary<string, object?> { ["instanceId"] = "document-summary:no-such-run" }));
+        McpProtocolException unknownTool = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("no-such-workflow").AsTask());
+
+        Assert.Equal(400, missing["status"]!.GetValue<int>());
+        Assert.Contains(Fields(missing), f => f == "/text");
+        Assert.Contains(Fields(wrongType), f => f == "/topic");
+        Assert.Equal(["/idempotencyKey"], Fields(badKey));
+        Assert.Equal(["/instanceId"], Fields(noId));
+        Assert.Equal(404, unknownRun["status"]!.GetValue<int>());
+        Assert.Equal(McpErrorCode.InvalidParams, unknownTool.ErrorCode);
+
+        // A key reused with another input is refused, naming the run it belongs to.
+        string key = "mcp-conflict-" + Guid.NewGuid().ToString("N");
+        Structured(await client.CallToolAsync("document-summary", new Dictionary<string, object?> { ["title"] = "Morning", ["text"] = OperatorHost.SummaryText, [WorkflowTools.IdempotencyKeyArgument] = key }));
+        JsonObject conflict = Problem(await client.CallToolAsync("document-summary", new Dictionary<string, object?> { ["title"] = "Evening", ["text"] = OperatorHost.SummaryText, [WorkflowTools.IdempotencyKeyArgument] = key }));
+        Assert.Equal(409, conflict["status"]!.GetValue<int>());
+        Assert.Equal(["/idempotencyKey"], Fields(conflict));
+        Assert.NotNull(conflict["instanceId"]);
+    }
+
+    [Fact]
+    public async Task PendingApprovalsTool_ListsTheOpenGate_WithoutADecisionToken()
+    {
+        string waiting = await fixture.WaitingAtGateAsync("approvals over MCP");
+        await using McpClient client = await ConnectAsync();
+
+        JsonObject listed = Structured(await client.CallToolAsync(WorkflowTools.PendingApprovalsTool));
+
+        JsonObject gate = listed["approvals"]!.AsArray().Select(a => a!.AsObject()).Single(a => a["instanceId"]!.GetValue<string>() == waiting);
+        Assert.Equal("content-publishing", gate["workflow"]!.GetValue<string>());
+        Assert.False(gate.ContainsKey("decisionToken"));
+        JsonObject status = Structured(await client.CallToolAsync(WorkflowTools.RunStatusTool, new Dictionary<string, object?> { ["instanceId"] = waiting }));
+        Assert.Equal("waiting-for-approval", status["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Mcp_WithoutTheOperatorKey_Is401()
+    {
+        using var anonymous = new HttpClient { BaseAddress = fixture.Http.BaseAddress };
+        using var initialize = new HttpRequestMessage(HttpMethod.Post, Endpoint)
+        {
+            Content = new StringContent(
+                """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}""",
+                Encoding.UTF8, "application/json"),
+        };
+        initialize.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        initialize.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using HttpResponseMessage refused = await anonymous.SendAsync(initialize);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("x-functions-key", await refused.Content.ReadAsStringAsync());
+
+        Exception sdk = await Assert.ThrowsAnyAsync<Exception>(async () => await ConnectAsync(key: null));
+        Assert.Contains("401", sdk.ToString());
+        await Assert.ThrowsAnyAsync<Exception>(async () => await ConnectAsync(key: "not-the-key"));
+    }
+
+    async Task<McpClient> ConnectAsync(string? key = StandaloneHostProcess.OperatorKey)
+    {
+        var options = new HttpClientTransportOptions
+        {
+            Endpoint = new Uri(fixture.Http.BaseAddress!, Endpoint),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = key is null ? null : new Dictionary<string, string> { ["x-functions-key"] = key },
+        };
+        return await McpClient.CreateAsync(new HttpClientTransport(options));
+    }
+
+    static JsonObject Structured(CallToolResult result)
+    {
+        Assert.True(result.IsError is null or false, Text(result));
+        JsonObject content = JsonNode.Parse(result.StructuredContent!.Value.GetRawText())!.AsObject();
+        Assert.Equal(content.ToJsonString(), JsonNode.Parse(Text(result))!.ToJsonString());
+        return content;
+    }
+
+    static JsonObject Problem(CallToolResult result)
+    {
+        Assert.True(result.IsError, Text(result));
+        JsonObject problem = JsonNode.Parse(result.StructuredContent!.Value.GetRawText())!.AsObject();
+        Assert.InRange(problem["status"]!.GetValue<int>(), 400, 499);
+        return problem;
+    }
+
+    static string[] Fields(JsonObject problem) =>
+        [.. (problem["errors"]?.AsArray() ?? []).Select(e => e!["field"]!.GetValue<string>())];
+
+    static string Text(CallToolResult result) => string.Concat(result.Content.OfType<TextContentBlock>().Select(t => t.Text));
+}
