@@ -7,7 +7,6 @@ using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using StreamCanvas.Api.Mcp;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Api;
 
