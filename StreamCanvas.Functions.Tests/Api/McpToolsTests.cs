@@ -143,6 +143,33 @@ public sealed class McpToolsTests(OperatorHost fixture) : IClassFixture<Operator
         await Assert.ThrowsAnyAsync<Exception>(async () => await ConnectAsync(key: "not-the-key"));
     }
 
+    /// <summary>What docs/mcp.md shows with curl: one JSON-RPC POST per call, no session, the reply as a server-sent event.</summary>
+    [Fact]
+    public async Task Mcp_PlainJsonRpcPosts_ListAndCallTools_WithoutASession()
+    {
+        JsonObject listed = await PostAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
+        JsonObject called = await PostAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_pending_approvals","arguments":{}}}""");
+
+        Assert.Contains(listed["result"]!["tools"]!.AsArray(), t => t!["name"]!.GetValue<string>() == "document-summary");
+        Assert.NotNull(called["result"]!["structuredContent"]!["approvals"]);
+    }
+
+    async Task<JsonObject> PostAsync(string message)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new StringContent(message, Encoding.UTF8, "application/json") };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        request.Headers.Add("MCP-Protocol-Version", "2025-06-18");
+        using HttpResponseMessage response = await fixture.Http.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {body}");
+        Assert.Null(response.Headers.Contains("Mcp-Session-Id") ? "a session id" : null);
+
+        // text/event-stream: the JSON-RPC answer is the data of its one message event.
+        string data = body.Split('\n').Single(line => line.StartsWith("data: ", StringComparison.Ordinal))["data: ".Length..];
+        return JsonNode.Parse(data)!.AsObject();
+    }
+
     async Task<McpClient> ConnectAsync(string? key = StandaloneHostProcess.OperatorKey)
     {
         var options = new HttpClientTransportOptions
