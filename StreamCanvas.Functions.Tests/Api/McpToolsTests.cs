@@ -154,6 +154,62 @@ public sealed class McpToolsTests(OperatorHost fixture) : IClassFixture<Operator
         Assert.NotNull(called["result"]!["structuredContent"]!["approvals"]);
     }
 
+    /// <summary>Whatever arrives at /api/mcp, the answer is a 4xx or an MCP error, never a 500, and the host keeps serving.</summary>
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("[]")]
+    [InlineData("{}")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"no/such/method"}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"document-summary","arguments":[1,2]}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"document-summary","arguments":{"title":null,"text":{"a":[]}}}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_run_status","arguments":{"instanceId":"\u0000../%2e"}}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{}}}""")]
+    [InlineData("DEEP")]
+    [InlineData("LARGE")]
+    [InlineData("LARGE-CHUNKED")]
+    public async Task Mcp_MalformedOrHostileMessages_NeverA500(string message)
+    {
+        string deep = string.Concat(Enumerable.Repeat("{\"a\":", 40)) + "1" + new string('}', 40);
+        string body = message switch
+        {
+            "DEEP" => Call("""{"title":"t","text":""" + deep + "}"),
+            "LARGE" or "LARGE-CHUNKED" => Call("""{"title":"t","text":""" + "\"" + new string('x', 2 * 1024 * 1024) + "\"}"),
+            _ => message,
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint)
+        {
+            Content = message == "LARGE-CHUNKED"
+                ? new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body)))
+                : new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (message == "LARGE-CHUNKED")
+        {
+            request.Headers.TransferEncodingChunked = true;
+        }
+
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+
+        using HttpResponseMessage response = await fixture.Http.SendAsync(request);
+        string answer = await response.Content.ReadAsStringAsync();
+
+        // A problem (401, 413) or a JSON-RPC answer: a 400 for what is no JSON-RPC message, an error result for params the
+        // SDK cannot read (-32603), an isError tool result for arguments the workflow refuses.
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}: {answer}");
+        Assert.True(answer.Contains("\"jsonrpc\"", StringComparison.Ordinal) || answer.Contains("\"status\"", StringComparison.Ordinal), answer);
+        if (message.StartsWith("LARGE", StringComparison.Ordinal))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        }
+
+        using HttpResponseMessage alive = await fixture.Http.GetAsync("api/workflows");
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+    }
+
+    static string Call(string arguments) =>
+        """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"document-summary","arguments":""" + arguments + "}}";
+
     async Task<JsonObject> PostAsync(string message)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new StringContent(message, Encoding.UTF8, "application/json") };

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,8 +42,39 @@ public static class StandaloneMcp
     /// <summary>POST (and, for clients that ask, GET and DELETE) /api/mcp; 401 without the operator key.</summary>
     public static IEndpointRouteBuilder MapStreamCanvasMcp(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/" + ApiRoutes.Prefix).MapGroup("").RequireOperatorKey().MapMcp(Route);
+        RouteGroupBuilder keyed = app.MapGroup("/" + ApiRoutes.Prefix).MapGroup("").RequireOperatorKey();
+        keyed.AddEndpointFilter(LimitBodyAsync);
+        keyed.MapMcp(Route);
         return app;
+    }
+
+    /// <summary>
+    /// A message is at most <see cref="JsonBody.MaxBytes"/>, as every JSON body the API reads: a larger one is a
+    /// 413 problem, whether its length is declared or found while the SDK reads it.
+    /// </summary>
+    static async ValueTask<object?> LimitBodyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        HttpContext http = context.HttpContext;
+        if (http.Request.ContentLength > JsonBody.MaxBytes)
+        {
+            return JsonBody.TooLarge();
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = JsonBody.MaxBytes;
+        }
+
+        try
+        {
+            return await next(context);
+        }
+        catch (BadHttpRequestException error) when (!http.Response.HasStarted)
+        {
+            return error.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? JsonBody.TooLarge()
+                : Problems.BadRequest($"the request could not be read: {error.Message}");
+        }
     }
 
     static WorkflowTools Tools(MessageContext context) => CurrentHttpContext(context).RequestServices.GetRequiredService<WorkflowTools>();
