@@ -8,7 +8,7 @@ using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using StreamCanvas.Api.Mcp;
 
-namespace StreamCanvas.Tests.Api;
+namespace StreamCanvas.Tests.Api.Mcp;
 
 /// <summary>
 /// The workflows as MCP tools on the standalone host, called with the MCP SDK's own client over streamable HTTP,
