@@ -110,8 +110,15 @@ public sealed class WorkflowTools(WorkflowCatalog catalog, RunStarter starter, R
             IdempotencyKeyField: "/" + IdempotencyKeyArgument,
             InputField: "");
         StartOutcome outcome = await starter.StartAsync(command, client, cancellationToken);
-        CallToolResult result = FromHttpResult(StartRunHandler.Answer(outcome, request));
-        return outcome.Rejection is null ? WithReplayed(result, outcome.Replayed) : result;
+        (JsonObject answer, bool accepted) = Body(StartRunHandler.Answer(outcome, request));
+        if (!accepted)
+        {
+            return Error(answer);
+        }
+
+        // What the HTTP start says in its Idempotent-Replayed header: an earlier call had already started this run.
+        answer["replayed"] = outcome.Replayed;
+        return Success(answer);
     }
 
     async Task<CallToolResult> RunStatusAsync(IDictionary<string, JsonElement> arguments, HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
@@ -136,22 +143,21 @@ public sealed class WorkflowTools(WorkflowCatalog catalog, RunStarter starter, R
     /// <summary>An HTTP handler's answer as a tool result: a 2xx body as the structured content, anything else an error.</summary>
     CallToolResult FromHttpResult(IResult result)
     {
+        (JsonObject content, bool succeeded) = Body(result);
+        return succeeded ? Success(content) : Error(content);
+    }
+
+    /// <summary>The body an HTTP handler's answer would send (serialized as the HTTP API does), and whether it is a 2xx.</summary>
+    (JsonObject Content, bool Succeeded) Body(IResult result)
+    {
         int status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
         object? value = (result as IValueHttpResult)?.Value;
         JsonNode? body = value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType(), options);
-        JsonObject content = body as JsonObject ?? new JsonObject { ["result"] = body };
-        return status is >= 200 and < 300 ? Success(content) : Error(content);
+        return (body as JsonObject ?? new JsonObject { ["result"] = body }, status is >= 200 and < 300);
     }
 
     CallToolResult Refused(int status, string title, string detail, params FieldError[] errors) =>
         FromHttpResult(Problems.Of(status, title, detail, errors.Length == 0 ? null : errors));
-
-    static CallToolResult WithReplayed(CallToolResult result, bool replayed)
-    {
-        JsonObject content = JsonNode.Parse(result.StructuredContent!.Value.GetRawText())!.AsObject();
-        content["replayed"] = replayed;
-        return Success(content);
-    }
 
     static CallToolResult Success(JsonObject content) => new()
     {
