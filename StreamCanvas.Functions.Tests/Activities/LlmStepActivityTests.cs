@@ -29,7 +29,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
             MaxRetries = maxRetries,
             TimeoutSeconds = 10,
         });
-        return new LlmStepActivity(new OpenAIChatModel(options), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        return new LlmStepActivity(new OpenAIChatModel(options), ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
     }
 
     static LlmStepRequest Request(string output = "text") =>
@@ -140,7 +140,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
     [Fact]
     public async Task OfflineModel_SameCall_GivesTheSameMarkedAnswer()
     {
-        var offline = new LlmStepActivity(new OfflineChatModel(), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        var offline = new LlmStepActivity(new OfflineChatModel(), ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
         var schema = System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "object", "properties": { "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "label": { "enum": ["a", "b"] }, "note": { "type": "string" } } }""")!.AsObject();
         LlmStepRequest request = Request(output: "json") with { OutputSchema = schema };
 
@@ -272,7 +272,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         string workflow = "crash-" + Guid.NewGuid().ToString("N")[..8];
         var model = new Mock<IChatModel>();
         model.Setup(m => m.CompleteAsync(It.IsAny<ChatCall>(), It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("bug"));
-        var activity = new LlmStepActivity(model.Object, ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        var activity = new LlmStepActivity(model.Object, ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => activity.RunAsync(
             Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyTokenBudget = 100_000 }, CancellationToken.None));

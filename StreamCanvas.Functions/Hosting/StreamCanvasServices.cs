@@ -43,6 +43,8 @@ public static class StreamCanvasServices
         LimitModelCallsToQuota(services);
 
         services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
+        services.AddSingleton<ModelPricing>();
+        services.AddSingleton<IRunRecords>(_ => new TableRunRecords(StorageClients.Tables(configuration)));
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
         services.AddHttpClient(ConnectionHealthProbe.HttpClientName);
@@ -96,6 +98,7 @@ public static class StreamCanvasServices
         services.AddSingleton<WorkflowsHandler>();
         services.AddSingleton<Api.Mcp.WorkflowTools>();
         services.AddSingleton<ReadinessHandler>();
+        services.AddSingleton<RecordHandler>();
         services.AddSingleton<Api.Dashboard.DashboardHandler>();
         return services;
     }
