@@ -28,6 +28,9 @@ public static class ApiRoutes
     public const string Approvals = "approvals";
     public const string ApprovalDecision = "approvals/{instanceId}/{gateId}";
 
+    // The MCP endpoint (streamable HTTP, operator key): workflows as tools. Served by the standalone host; see docs/mcp.md.
+    public const string Mcp = "mcp";
+
     // The ops dashboard (anonymous static files; its data comes from the keyed routes).
     public const string Dashboard = "dashboard";
     public const string DashboardAsset = "dashboard/{file}";

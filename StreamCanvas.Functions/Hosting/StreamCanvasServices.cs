@@ -96,6 +96,7 @@ public static class StreamCanvasServices
         services.AddSingleton<StartRunHandler>();
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();
+        services.AddSingleton<Api.Mcp.WorkflowTools>();
         services.AddSingleton<ReadinessHandler>();
         services.AddSingleton<RecordHandler>();
         services.AddSingleton<Api.Dashboard.DashboardHandler>();

@@ -88,6 +88,7 @@ public static partial class StandaloneHost
         services.Configure<HostOptions>(host => host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         services.AddSingleton<OperatorKey>();
         services.AddProblemDetails();
+        services.AddStreamCanvasMcp();
 
         WebApplication app = builder.Build();
 
@@ -110,6 +111,7 @@ public static partial class StandaloneHost
             await next(context);
         });
         app.MapStreamCanvasApi();
+        app.MapStreamCanvasMcp();
         return app;
     }
 
