@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
@@ -30,7 +29,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
             MaxRetries = maxRetries,
             TimeoutSeconds = 10,
         });
-        return new LlmStepActivity(ModelPipeline.Build(new DeploymentChatClient(options.Value), options.Value), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        return new LlmStepActivity(ModelPipeline.Build(new DeploymentChatClient(options.Value), options.Value), ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
     }
 
     static LlmStepRequest Request(string output = "text") =>
@@ -141,7 +140,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
     [Fact]
     public async Task OfflineModel_SameCall_GivesTheSameMarkedAnswer()
     {
-        var offline = new LlmStepActivity(ModelPipeline.Build(new OfflineChatClient(), new ModelOptions()), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        var offline = new LlmStepActivity(ModelPipeline.Build(new OfflineChatClient(), new ModelOptions()), ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
         var schema = System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "object", "properties": { "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "label": { "enum": ["a", "b"] }, "note": { "type": "string" } } }""")!.AsObject();
         LlmStepRequest request = Request(output: "json") with { OutputSchema = schema };
 
@@ -274,7 +273,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         var model = new Mock<Microsoft.Extensions.AI.IChatClient>();
         model.Setup(m => m.GetResponseAsync(It.IsAny<IEnumerable<Microsoft.Extensions.AI.ChatMessage>>(), It.IsAny<Microsoft.Extensions.AI.ChatOptions?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("bug"));
-        var activity = new LlmStepActivity(model.Object, ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        var activity = new LlmStepActivity(model.Object, ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => activity.RunAsync(
             Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyTokenBudget = 100_000 }, CancellationToken.None));

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using StreamCanvas.Tests.Support;
+using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Definitions;
@@ -33,7 +33,7 @@ public sealed class LocalSettingsSampleTests
         foreach (AppSetting entry in SettingsTheAppReads.All.Where(s => s.IsMapEntry && !s.Key.Contains("{1}", StringComparison.Ordinal)))
         {
             Assert.True(used.ContainsKey(entry.Map!), $"{entry.Map} is a new map: say here which workflow field names its entries");
-            missing.AddRange(used[entry.Map!].Select(name => string.Format(entry.Key, name)).Where(key => !SampleKeys.Contains(key)));
+            missing.AddRange(used[entry.Map!].Select(name => string.Format(System.Globalization.CultureInfo.InvariantCulture, entry.Key, name)).Where(key => !SampleKeys.Contains(key)));
         }
 
         Assert.Contains("customerDirectory", used[ConnectionsMap]);
@@ -58,6 +58,10 @@ public sealed class LocalSettingsSampleTests
 
     static string WebhooksMap => $"{ApprovalOptions.Section}__{nameof(ApprovalOptions.Webhooks)}";
 
+    static string PricingMap => $"{ModelOptions.Section}__{nameof(ModelOptions.Pricing)}";
+
+    const string SampleDefaultModel = "gpt-4o-mini";
+
     /// <summary>
     /// The names the sample workflows give map entries: the connections tool steps call, the webhooks levels
     /// notify and the owners' alert channels.
@@ -73,6 +77,9 @@ public sealed class LocalSettingsSampleTests
                 .Concat(definitions.Select(d => d.Owner.Alerts)).OfType<string>()
                 .Where(n => n != ApprovalOptions.NoNotice).Distinct()],
             [GroupsMap] = [.. steps.OfType<ApprovalStep>().SelectMany(s => s.Escalation).Select(l => l.Group).OfType<string>().Distinct()],
+
+            // Prices for the models llm steps name, and the sample's default model that serves the rest.
+            [PricingMap] = [.. steps.OfType<LlmStep>().Select(s => s.Model).OfType<string>().Append(SampleDefaultModel).Distinct()],
         };
     }
 

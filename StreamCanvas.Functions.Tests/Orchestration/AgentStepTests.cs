@@ -5,7 +5,6 @@ using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
-using StreamCanvas.Testing;
 using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Orchestration;

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
+using StreamCanvas.Activities.Records;
 using StreamCanvas.Hosting;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
@@ -30,6 +30,9 @@ public sealed class InterpreterHost : IAsyncDisposable
     /// <summary>The model agent turns call (through the real turn activity): the offline model unless a test sets one.</summary>
     public Microsoft.Extensions.AI.IChatClient AgentModel { get; set; } =
         StreamCanvas.Activities.Models.ModelPipeline.Build(new StreamCanvas.Activities.Models.OfflineChatClient(), new StreamCanvas.Activities.Models.ModelOptions());
+
+    /// <summary>The runs this host finished, as RecordRunActivity wrote them.</summary>
+    public InMemoryRunRecords RunRecords { get; } = new();
 
     public Func<LlmStepRequest, StepOutcome> Llm { get; set; } = request => new StepOutcome
     {
@@ -111,6 +114,9 @@ public sealed class InterpreterHost : IAsyncDisposable
             case ResolveWorkflowRequest request when activity == nameof(ResolveWorkflowActivity):
                 // The real activity over this host's catalog (it completes synchronously).
                 return new ResolveWorkflowActivity(Catalog).RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+            case RecordRunRequest request when activity == nameof(RecordRunActivity):
+                // The real activity over an in-memory table, so pass-rate alerts see the runs this host finished.
+                return new RecordRunActivity(RunRecords).RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             case AgentTurnRequest request when activity == nameof(AgentTurnActivity):
                 AgentTurns.Enqueue(request);
                 // The real turn activity over AgentModel; a conversation stored beside the run is read from StoredSnapshots.

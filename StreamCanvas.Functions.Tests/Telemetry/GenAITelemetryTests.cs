@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using StreamCanvas.Telemetry;
-using StreamCanvas.Testing;
 using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Telemetry;

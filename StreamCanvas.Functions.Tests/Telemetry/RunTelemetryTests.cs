@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Microsoft.DurableTask.Client;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
 using StreamCanvas.Telemetry;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Telemetry;
 
@@ -136,6 +136,26 @@ public sealed class RunTelemetryTests : IClassFixture<RunTelemetryTests.SharedHo
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await host.WaitAsync(id)).RuntimeStatus);
         Assert.Equal(1, telemetry.Sum("streamcanvas.approval.escalations", w));
         Assert.Equal(1, telemetry.Count("streamcanvas.approval.latency", w, (TelemetryTags.Level, "chief")));
+    }
+
+    [Theory]
+    [InlineData(TimeoutActions.Approve, OrchestrationRuntimeStatus.Completed)]
+    [InlineData(TimeoutActions.Fail, OrchestrationRuntimeStatus.Failed)]
+    public async Task RunAsync_LastLevelTimesOut_CountsOneApprovalTimeoutWithTheActionApplied(string onTimeout, OrchestrationRuntimeStatus expected)
+    {
+        string workflow = "telemetry-timeout-" + onTimeout;
+        LoadedWorkflow definition = TestDefinitions.Load(TestDefinitions.Workflow($$"""
+            [
+              { "id": "review", "kind": "approval", "context": ["input.topic"], "onTimeout": "{{onTimeout}}",
+                "escalation": [ { "name": "editor", "approvers": ["ed@example.com"], "timeout": "PT1S" } ] }
+            ]
+            """, name: workflow));
+        string id = await host.StartAsync(TestDefinitions.Request(definition));
+
+        Assert.Equal(expected, (await host.WaitAsync(id)).RuntimeStatus);
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(1, telemetry.Sum(RunMetrics.ApprovalTimeouts.Name, w, (TelemetryTags.Gate, "review"), (TelemetryTags.Level, "editor"), (TelemetryTags.Outcome, onTimeout)));
+        Assert.Equal(1, telemetry.Sum(RunMetrics.ApprovalTimeouts.Name, w));
     }
 
     [Fact]

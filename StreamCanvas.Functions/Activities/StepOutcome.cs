@@ -13,6 +13,12 @@ public sealed record StepOutcome
 
     public string? Model { get; init; }
     public TokenUsage? Tokens { get; init; }
+
+    /// <summary>What the model call cost at the configured price (Model:Pricing); null when the model has no price.</summary>
+    public decimal? Cost { get; init; }
+
+    /// <summary>The share of the workflow's daily token budget used once this call settled (1 when it had no room).</summary>
+    public double? DailyBudgetUsed { get; init; }
     public double DurationMilliseconds { get; init; }
 
     public bool Succeeded => Error is null;
@@ -21,7 +27,7 @@ public sealed record StepOutcome
         new() { Error = new StepError(reason, message, retryable) };
 }
 
-/// <summary>A failure with its reason class (see <see cref="FailureReasons"/>) and whether trying again can help.</summary>
+/// <summary>A failure with its reason class (see <see cref="Definitions.FailureReasons"/>) and whether trying again can help.</summary>
 public sealed record StepError(string Reason, string Message, bool Retryable)
 {
     /// <summary>How long the service asked us to wait (Retry-After and rate-limit reset headers).</summary>

@@ -1,5 +1,3 @@
-using StreamCanvas.Storage;
-
 namespace StreamCanvas.Api;
 
 /// <summary>Route templates shared by the Functions triggers (relative to /api) and the standalone host.</summary>
@@ -22,12 +20,17 @@ public static class ApiRoutes
     public const string WorkflowVersions = "workflows/{name}/versions";
     public const string WorkflowsReadiness = "workflows/readiness";
     public const string WorkflowReadiness = "workflows/{name}/readiness";
+    public const string WorkflowsRecord = "workflows/record";
+    public const string WorkflowRecord = "workflows/{name}/record";
     public const string SampleCustomer = "samples/customers/{id}";
     public const string SampleArticles = "samples/articles";
     public const string SampleAlerts = "samples/alerts";
     public const string SampleRefunds = "samples/refunds";
     public const string Approvals = "approvals";
     public const string ApprovalDecision = "approvals/{instanceId}/{gateId}";
+
+    // The MCP endpoint (streamable HTTP, operator key): workflows as tools. Served by the standalone host; see docs/mcp.md.
+    public const string Mcp = "mcp";
 
     // The ops dashboard (anonymous static files; its data comes from the keyed routes).
     public const string Dashboard = "dashboard";

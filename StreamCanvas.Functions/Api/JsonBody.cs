@@ -63,6 +63,7 @@ public static class JsonBody
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed) &&
         parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
-    static IResult TooLarge() => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large",
+    /// <summary>The 413 for a body over <see cref="MaxBytes"/>.</summary>
+    public static IResult TooLarge() => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large",
         $"the body is larger than {MaxBytes} bytes", [new FieldError("", $"at most {MaxBytes} bytes")]);
 }

@@ -18,7 +18,13 @@ public sealed class ListApprovalsHandler(GateViews views)
             return Problems.BadRequest($"status '{status}' is not supported", new FieldError("status", $"only '{PendingStatus}'"));
         }
 
+        return Results.Ok(await PendingAsync(request, client, cancellationToken));
+    }
+
+    /// <summary>Every open gate across runs, with links built from <paramref name="request"/>'s host.</summary>
+    public async Task<IReadOnlyList<PendingApproval>> PendingAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    {
         IReadOnlyList<GateView> pending = await views.PendingAsync(client, cancellationToken);
-        return Results.Ok(pending.Select(view => PendingApproval.Of(request, view)).ToList());
+        return pending.Select(view => PendingApproval.Of(request, view)).ToList();
     }
 }

@@ -23,15 +23,24 @@ public sealed class StartRunHandler(RunStarter starter)
             ClientInstanceId: request.Query["instanceId"],
             CorrelationId: request.Headers.TraceParent);
         StartOutcome outcome = await starter.StartAsync(command, client, cancellationToken);
+        if (outcome.Replayed)
+        {
+            request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        return Answer(outcome, request);
+    }
+
+    /// <summary>
+    /// What a start answers, whichever door it came in by (this route, the MCP tools): 202 with the run's links,
+    /// or the rejection as problem+json naming the fields at fault.
+    /// </summary>
+    public static IResult Answer(StartOutcome outcome, HttpRequest request)
+    {
         if (outcome.Rejection is { } rejection)
         {
             return Problems.Of(rejection.Status, TitleOf(rejection.Status), rejection.Detail, rejection.Errors,
                 rejection.InstanceId is null ? null : new Dictionary<string, object?> { ["instanceId"] = rejection.InstanceId });
-        }
-
-        if (outcome.Replayed)
-        {
-            request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
         }
 
         RunLinks links = RunLinks.For(request, outcome.InstanceId!);

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace StreamCanvas.Definitions;
 
@@ -23,6 +22,11 @@ public static class DefinitionValidator
         for (int i = 0; i < definition.DefinitionOfDone.Count; i++)
         {
             context.Condition(definition.DefinitionOfDone[i].Condition, $"/definitionOfDone/{i}/condition");
+        }
+
+        if (definition.Owner.DoneRateAlert is not null && definition.Owner.Alerts is null)
+        {
+            errors.Add(new DefinitionError("/owner/doneRateAlert", "a done-rate alert needs a channel to go to: set owner.alerts"));
         }
 
         if (errors.Count == 0)

@@ -4,15 +4,13 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Api;
-using StreamCanvas.Api.Dashboard;
-using StreamCanvas.Approvals;
 using StreamCanvas.Api.Readiness;
+using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
 using StreamCanvas.Starts;
 using StreamCanvas.Storage;
@@ -44,6 +42,8 @@ public static class StreamCanvasServices
         });
 
         services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
+        services.AddSingleton<ModelPricing>();
+        services.AddSingleton<IRunRecords>(_ => new TableRunRecords(StorageClients.Tables(configuration)));
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
         services.AddHttpClient(ConnectionHealthProbe.HttpClientName);
@@ -95,7 +95,9 @@ public static class StreamCanvasServices
         services.AddSingleton<StartRunHandler>();
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();
+        services.AddSingleton<Api.Mcp.WorkflowTools>();
         services.AddSingleton<ReadinessHandler>();
+        services.AddSingleton<RecordHandler>();
         services.AddSingleton<Api.Dashboard.DashboardHandler>();
         return services;
     }

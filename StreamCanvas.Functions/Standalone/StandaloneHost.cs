@@ -10,7 +10,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Api;
-using StreamCanvas.Definitions;
 using StreamCanvas.Hosting;
 using StreamCanvas.Storage;
 
@@ -89,6 +88,7 @@ public static partial class StandaloneHost
         services.Configure<HostOptions>(host => host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         services.AddSingleton<OperatorKey>();
         services.AddProblemDetails();
+        services.AddStreamCanvasMcp();
 
         WebApplication app = builder.Build();
 
@@ -101,6 +101,7 @@ public static partial class StandaloneHost
         }));
         app.Use(async (context, next) =>
         {
+            PlatformHeaders.Strip(context.Request);
             if (LocalRequests.Refuse(context.Request, app.Environment) is { } refused)
             {
                 await refused.ExecuteAsync(context);
@@ -110,6 +111,7 @@ public static partial class StandaloneHost
             await next(context);
         });
         app.MapStreamCanvasApi();
+        app.MapStreamCanvasMcp();
         return app;
     }
 

@@ -13,25 +13,25 @@ namespace StreamCanvas.Activities.Models;
 /// <see cref="FailureReasons.ModelQuotaWait"/> and a Retry-After; the interpreter waits that long on a durable timer
 /// and calls again without spending one of the step's attempts.
 /// </summary>
-public sealed partial class QuotaLimitedChatClient(IChatClient inner, IModelQuotaStore store, ModelOptions options, TimeProvider clock, ILogger<QuotaLimitedChatClient> logger)
+public sealed partial class QuotaLimitedChatClient(IChatClient inner, IModelQuotaStore store, ModelOptions settings, TimeProvider clock, ILogger<QuotaLimitedChatClient> logger)
     : DelegatingChatClient(inner)
 {
     readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, DateTimeOffset> noRoomUntil = new(StringComparer.Ordinal);
 
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default)
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        string deployment = chatOptions?.ModelId ?? options.DefaultModel;
-        ModelQuotaOptions quota = options.Quota;
+        string deployment = options?.ModelId ?? settings.DefaultModel;
+        ModelQuotaOptions quota = settings.Quota;
         if (!quota.Limits)
         {
-            return await base.GetResponseAsync(messages, chatOptions, cancellationToken);
+            return await base.GetResponseAsync(messages, options, cancellationToken);
         }
 
         IList<ChatMessage> sent = messages as IList<ChatMessage> ?? [.. messages];
-        string key = Key(options.Endpoint, deployment);
+        string key = Key(settings.Endpoint, deployment);
         QuotaLimits limits = quota.ToLimits();
-        int tokens = TokenEstimate.ForMessages(sent) + (chatOptions?.MaxOutputTokens ?? TokenEstimate.DefaultCompletionTokens);
+        int tokens = TokenEstimate.ForMessages(sent) + (options?.MaxOutputTokens ?? TokenEstimate.DefaultCompletionTokens);
         DateTimeOffset giveUpAt = clock.GetUtcNow().AddSeconds(quota.MaxWaitSeconds);
         QuotaGrant grant;
         while (!(grant = await TryAcquireAsync(key, limits, tokens, cancellationToken)).Granted)
@@ -54,7 +54,7 @@ public sealed partial class QuotaLimitedChatClient(IChatClient inner, IModelQuot
         int used = 0;
         try
         {
-            ChatResponse response = await base.GetResponseAsync(sent, chatOptions, cancellationToken);
+            ChatResponse response = await base.GetResponseAsync(sent, options, cancellationToken);
             used = (int)(response.Usage?.TotalTokenCount ?? (response.Usage?.InputTokenCount ?? 0) + (response.Usage?.OutputTokenCount ?? 0));
             return response;
         }

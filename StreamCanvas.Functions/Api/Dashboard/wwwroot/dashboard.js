@@ -45,6 +45,7 @@ async function refresh() {
     drawPending(pending);
     drawWorkflowStats(runs);
     await drawCharts(runs);
+    await drawReadiness(runs);
     if (state.selected) await drawTimeline(state.selected);
     $("connection").textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (error) {
@@ -187,6 +188,106 @@ function drawWorkflowStats(runs) {
   }
 }
 
+// Readiness (six traits) and the live record per workflow; the audit probes connections, so these refresh
+// every 30 s, when the window changes, or when another run has finished, not on every poll.
+const pct = (share) => share == null ? "–" : `${Math.round(share * 100)} %`;
+const money = (value) => value == null ? "–" : value.toFixed(value < 1 ? 4 : 2);
+
+async function drawReadiness(runs) {
+  const window = $("record-window").value;
+  const finishedRuns = runs.filter(finished).length;
+  const due = Date.now() - (state.cardsAt ?? 0) > 30_000 || state.cardsWindow !== window || state.cardsFinished !== finishedRuns;
+  if (!due) return;
+  const [readiness, records] = await Promise.all([api("workflows/readiness"), api(`workflows/record?window=${window}`)]);
+  Object.assign(state, { cardsAt: Date.now(), cardsWindow: window, cardsFinished: finishedRuns });
+  const recordOf = new Map(records.workflows.map((r) => [r.workflow, r]));
+  const cards = readiness.workflows.map((audit) => card(audit, recordOf.get(audit.workflow)));
+  $("readiness").replaceChildren(...cards);
+  drawDoneChart(records.workflows);
+}
+
+// One line per workflow version: a new prompt or model deployment shows as a step between two lines.
+function drawDoneChart(records) {
+  const days = [...new Set(records.flatMap((r) => r.daily.map((d) => d.day)))].sort();
+  const palette = ["#2563eb", "#059669", "#d97706", "#dc2626", "#7c3aed", "#0891b2"];
+  const datasets = records.flatMap((r) => [...new Set(r.daily.map((d) => d.version))].map((version) => ({ workflow: r.workflow, version, daily: r.daily })))
+    .map((line, i) => ({
+      label: `${line.workflow} ${line.version}`,
+      data: days.map((day) => {
+        const point = line.daily.find((d) => d.day === day && d.version === line.version);
+        return point && point.doneRate != null ? Math.round(point.doneRate * 100) : null;
+      }),
+      borderColor: palette[i % palette.length],
+      spanGaps: true,
+      fill: false,
+    }));
+  chart("done-chart", "line", days, datasets);
+}
+
+function card(audit, record) {
+  const article = document.createElement("article");
+  article.className = "card";
+  article.dataset.workflow = audit.workflow;
+  article.dataset.outcome = audit.outcome;
+  const title = document.createElement("h3");
+  title.append(`${audit.workflow} ${audit.version}`);
+  const outcome = document.createElement("span");
+  badge(outcome, audit.outcome);
+  title.append(outcome);
+  const traits = document.createElement("ul");
+  traits.className = "traits";
+  for (const trait of audit.traits) {
+    const li = document.createElement("li");
+    li.dataset.trait = trait.trait;
+    li.className = `state state-${trait.outcome}`;
+    li.textContent = trait.trait;
+    li.title = trait.findings.map((f) => `${f.outcome}: ${f.reason}${f.pointer ? ` (${f.pointer})` : ""}`).join("\n");
+    traits.append(li);
+  }
+  article.append(title, traits);
+  if (!record) return article;
+
+  const o = record.overall;
+  const facts = document.createElement("dl");
+  facts.className = "record";
+  const fact = (name, key, value) => {
+    const dt = document.createElement("dt");
+    dt.textContent = name;
+    const dd = document.createElement("dd");
+    dd.dataset.fact = key;
+    dd.textContent = value;
+    facts.append(dt, dd);
+  };
+  fact("Runs", "runs", o.runs);
+  fact("Definition of done met", "done-rate", pct(o.doneRate));
+  fact("Failed", "failure-rate", pct(o.failureRate));
+  fact("Approval p50 / p95", "approval", o.approvalP50Seconds == null ? "–" : `${fmtSeconds(o.approvalP50Seconds)} / ${fmtSeconds(o.approvalP95Seconds)}`);
+  fact("Escalated gates", "escalation-rate", pct(o.escalationRate));
+  fact("Tokens per run", "tokens-per-run", o.tokensPerRun == null ? "–" : Math.round(o.tokensPerRun));
+  fact("Cost per run", "cost-per-run", money(o.costPerRun));
+  if (record.failures.length) fact("Top failure", "top-failure", `${record.failures[0].step}: ${record.failures[0].reason} (${record.failures[0].count})`);
+  article.append(facts);
+
+  // The current version against the one before it, so a changed prompt or model shows as a step.
+  if (record.versions.length) {
+    const table = document.createElement("table");
+    table.className = "versions";
+    table.createTHead().insertRow().append(...["Version", "Runs", "Done", "Failed", "Cost/run"].map((h) => Object.assign(document.createElement("th"), { textContent: h })));
+    const body = table.createTBody();
+    for (const v of record.versions.slice(0, 2)) {
+      const row = body.insertRow();
+      row.dataset.version = v.version;
+      cell(row, v.version);
+      cell(row, v.figures.runs);
+      cell(row, pct(v.figures.doneRate));
+      cell(row, pct(v.figures.failureRate));
+      cell(row, money(v.figures.costPerRun));
+    }
+    article.append(table);
+  }
+  return article;
+}
+
 function chart(id, type, labels, datasets) {
   if (typeof Chart === "undefined") return;
   const existing = state.charts[id];
@@ -245,6 +346,7 @@ async function start() {
     state.workflows.clear();
     refresh();
   });
+  $("record-window").addEventListener("change", () => refresh());
   await refresh();
   setInterval(refresh, 1500);
 }

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using StreamCanvas.Tests.Support;
 
-namespace StreamCanvas.Tests.Dashboard;
+namespace StreamCanvas.Tests.Api.Dashboard;
 
 /// <summary>The ops page in headless chromium against the standalone host in Development, on real Azurite.</summary>
 public sealed class DashboardPageTests
@@ -40,5 +40,15 @@ public sealed class DashboardPageTests
         Assert.Equal("succeeded", done["outcome"]!.GetValue<string>());
         // The dashboard decides through a Development link issued to the level's first member (appsettings.Development.json's editors group).
         Assert.Equal("editor@example.com", done["outputs"]!["review"]!["decidedBy"]!.GetValue<string>());
+
+        // The workflow's card: the six readiness traits, and the live record counting the finished run.
+        ILocator card = page.Locator("#readiness article.card[data-workflow='content-publishing']");
+        await Assertions.Expect(card.Locator("ul.traits li")).ToHaveCountAsync(6);
+        await Assertions.Expect(card.Locator("li[data-trait='ownership']")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("state-pass"));
+        await Assertions.Expect(card.Locator("dd[data-fact='runs']")).ToHaveTextAsync("1", new() { Timeout = 60_000 });
+        await Assertions.Expect(card.Locator("dd[data-fact='done-rate']")).ToHaveTextAsync("100 %");
+        await Assertions.Expect(card.Locator("table.versions tr[data-version='1.0.0']")).ToHaveCountAsync(1);
+        await page.Locator("#record-window").SelectOptionAsync("7d");
+        await Assertions.Expect(card.Locator("dd[data-fact='runs']")).ToHaveTextAsync("1");
     }
 }
