@@ -49,7 +49,7 @@ public sealed partial class OwnerAlertsTests : IDisposable
         (int code, string output, _) = Run("--workflows", RepoPaths.Workflows, "--out", written);
 
         Assert.Equal(0, code);
-        Assert.Contains("4 owner team(s), 5 workflow(s)", output, StringComparison.Ordinal);
+        Assert.Contains("4 owner team(s), 6 workflow(s)", output, StringComparison.Ordinal);
         string committed = File.ReadAllText(Path.Combine(RepoPaths.Root, GeneratedFile)).ReplaceLineEndings("\n");
         Assert.True(committed == File.ReadAllText(written),
             $"{GeneratedFile} is stale: run `dotnet run --project StreamCanvas.Functions -- alerts --workflows workflows --out {GeneratedFile}` and commit it");
