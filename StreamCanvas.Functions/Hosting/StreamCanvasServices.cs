@@ -44,7 +44,9 @@ public static class StreamCanvasServices
         services.AddSingleton<IModelQuotaStore>(_ => new TableModelQuotaStore(StorageClients.Tables(configuration)));
         LimitModelCallsToQuota(services);
 
-        services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
+        // A reservation outlives any model call: no activity runs past the host's function timeout.
+        services.AddSingleton<ITokenLedger>(sp => new TableTokenLedger(StorageClients.Tables(configuration), sp.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromSeconds(ModelOptions.HostFunctionTimeoutSeconds)));
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
         services.AddHttpClient(ConnectionHealthProbe.HttpClientName);
