@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using StreamCanvas.Activities;
@@ -92,6 +93,9 @@ public static class StreamCanvasServices
         services.AddSingleton<SampleCms>();
 
         services.AddSingleton<IStartClaims>(sp => new TableStartClaims(StorageClients.Tables(configuration).GetTableClient(TableStartClaims.TableName), sp.GetRequiredService<TimeProvider>()));
+        services.Configure<ClaimsOptions>(configuration.GetSection(ClaimsOptions.Section));
+        services.AddSingleton<ClaimsRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClaimsRetention>());
         services.Configure<StartQueueOptions>(configuration.GetSection(StartQueueOptions.Section));
         services.AddSingleton<StartQueues>();
         services.AddSingleton<QueueStartHandler>();
