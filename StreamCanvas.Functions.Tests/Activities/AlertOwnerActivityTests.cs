@@ -7,7 +7,6 @@ using Microsoft.Extensions.Options;
 using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Storage;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Activities;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;

@@ -1,5 +1,4 @@
 using StreamCanvas.Activities.Models;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Activities;
 

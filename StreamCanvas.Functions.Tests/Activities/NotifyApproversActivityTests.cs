@@ -1,13 +1,12 @@
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
-using StreamCanvas.Hosting;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Notices;
+using StreamCanvas.Hosting;
 
 namespace StreamCanvas.Tests.Activities;
 

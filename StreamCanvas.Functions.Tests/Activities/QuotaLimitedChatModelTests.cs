@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
 using StreamCanvas.Storage;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Activities;
 

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Definitions;
 using StreamCanvas.Hosting;

@@ -3,7 +3,6 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
 using StreamCanvas.Api;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Api;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Api;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Converters;
 using StreamCanvas.Api;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Tests.Support;

@@ -1,15 +1,15 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask;
-using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Converters;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Api;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Starts;
 using StreamCanvas.Storage;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Api;
 

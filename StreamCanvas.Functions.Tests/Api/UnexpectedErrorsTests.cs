@@ -2,10 +2,9 @@ using Grpc.Core;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
-using StreamCanvas.Tests.Support;
-using StreamCanvas.Activities.Models;
 using StreamCanvas.Api;
 using StreamCanvas.Functions;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Api;
 

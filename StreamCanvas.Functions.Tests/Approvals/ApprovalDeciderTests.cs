@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Converters;
 using Microsoft.Extensions.Configuration;
@@ -11,13 +10,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Api;
 using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Approvals;
 

@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Storage;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Approvals;
 

@@ -3,7 +3,6 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using StreamCanvas.Hosting;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Functions;
 

@@ -1,15 +1,14 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
-using StreamCanvas.Tests.Support;
-using StreamCanvas.Hosting;
 using StreamCanvas.Functions;
+using StreamCanvas.Hosting;
 using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Tests.Functions;

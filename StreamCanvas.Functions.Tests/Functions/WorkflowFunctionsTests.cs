@@ -1,10 +1,8 @@
-using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Api;
@@ -13,6 +11,7 @@ using StreamCanvas.Functions;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Starts;
 using StreamCanvas.Storage;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Functions;
 

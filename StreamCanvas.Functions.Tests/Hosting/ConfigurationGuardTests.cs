@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using StreamCanvas.Hosting;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Hosting;
 

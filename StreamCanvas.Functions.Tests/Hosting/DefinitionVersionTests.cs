@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Hosting;
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamCanvas.Hosting;
 using StreamCanvas.Standalone;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Hosting;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Hosting;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json.Nodes;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Infra;
 

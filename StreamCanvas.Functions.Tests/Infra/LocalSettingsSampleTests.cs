@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Definitions;
@@ -33,7 +32,7 @@ public sealed class LocalSettingsSampleTests
         foreach (AppSetting entry in SettingsTheAppReads.All.Where(s => s.IsMapEntry && !s.Key.Contains("{1}", StringComparison.Ordinal)))
         {
             Assert.True(used.ContainsKey(entry.Map!), $"{entry.Map} is a new map: say here which workflow field names its entries");
-            missing.AddRange(used[entry.Map!].Select(name => string.Format(entry.Key, name)).Where(key => !SampleKeys.Contains(key)));
+            missing.AddRange(used[entry.Map!].Select(name => string.Format(System.Globalization.CultureInfo.InvariantCulture, entry.Key, name)).Where(key => !SampleKeys.Contains(key)));
         }
 
         Assert.Contains("customerDirectory", used[ConnectionsMap]);

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Telemetry;
 

@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Orchestration;
 

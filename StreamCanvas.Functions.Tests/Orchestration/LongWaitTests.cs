@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Orchestration;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Reliability;
 

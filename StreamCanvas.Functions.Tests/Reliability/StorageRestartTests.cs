@@ -3,8 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using StreamCanvas.Tests.Support;
-using StreamCanvas.Activities.Models;
 using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Tests.Reliability;

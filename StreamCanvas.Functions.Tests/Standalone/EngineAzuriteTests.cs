@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamCanvas.Standalone;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Standalone;
 

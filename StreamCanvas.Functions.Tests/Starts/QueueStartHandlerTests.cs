@@ -5,11 +5,10 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Definitions;
 using StreamCanvas.Starts;
 using StreamCanvas.Storage;
-using StreamCanvas.Telemetry;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Starts;
 

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Starts;
 

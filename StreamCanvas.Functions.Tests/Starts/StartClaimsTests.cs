@@ -1,6 +1,5 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Time.Testing;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Starts;

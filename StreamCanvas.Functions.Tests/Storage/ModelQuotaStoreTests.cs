@@ -1,6 +1,5 @@
 using Azure.Data.Tables;
 using StreamCanvas.Storage;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Storage;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using StreamCanvas.Activities;

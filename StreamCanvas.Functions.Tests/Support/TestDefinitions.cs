@@ -1,6 +1,6 @@
+using System.Text.Json.Nodes;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
-using System.Text.Json.Nodes;
 
 namespace StreamCanvas.Tests.Support;
 

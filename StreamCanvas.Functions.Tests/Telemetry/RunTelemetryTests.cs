@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Microsoft.DurableTask.Client;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
 using StreamCanvas.Telemetry;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Telemetry;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using StreamCanvas.Tests.Support;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Telemetry;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Telemetry;
 

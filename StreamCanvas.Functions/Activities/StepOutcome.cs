@@ -21,7 +21,7 @@ public sealed record StepOutcome
         new() { Error = new StepError(reason, message, retryable) };
 }
 
-/// <summary>A failure with its reason class (see <see cref="FailureReasons"/>) and whether trying again can help.</summary>
+/// <summary>A failure with its reason class (see <see cref="Definitions.FailureReasons"/>) and whether trying again can help.</summary>
 public sealed record StepError(string Reason, string Message, bool Retryable)
 {
     /// <summary>How long the service asked us to wait (Retry-After and rate-limit reset headers).</summary>

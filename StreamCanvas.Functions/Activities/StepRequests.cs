@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Activities;
 

@@ -1,5 +1,3 @@
-using StreamCanvas.Storage;
-
 namespace StreamCanvas.Api;
 
 /// <summary>Route templates shared by the Functions triggers (relative to /api) and the standalone host.</summary>

@@ -19,6 +19,7 @@ public static class ApprovalPage
 
     /// <summary>Long values start collapsed.</summary>
     const int CollapseAbove = 600;
+    static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>Whether the caller is a browser asking for a page rather than a client asking for JSON.</summary>
     public static bool WantsHtml(HttpRequest request) =>
@@ -82,29 +83,29 @@ public static class ApprovalPage
         html.Append("</dl><h2>What you approve</h2><div id=\"snapshot\">");
         foreach ((string path, JsonNode? value) in view.Gate.Snapshot ?? [])
         {
-            string text = value is JsonValue plain && plain.TryGetValue(out string? s) ? s : value?.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) ?? "null";
+            string text = value is JsonValue plain && plain.TryGetValue(out string? s) ? s : value?.ToJsonString(Indented) ?? "null";
             html.Append(text.Length > CollapseAbove
-                ? $"<details class=\"value\"><summary>{E(path)} ({text.Length} characters)</summary><pre>{E(text)}</pre></details>"
-                : $"<div class=\"value\"><div class=\"path\">{E(path)}</div><pre>{E(text)}</pre></div>");
+                ? FormattableString.Invariant($"<details class=\"value\"><summary>{E(path)} ({text.Length} characters)</summary><pre>{E(text)}</pre></details>")
+                : FormattableString.Invariant($"<div class=\"value\"><div class=\"path\">{E(path)}</div><pre>{E(text)}</pre></div>"));
         }
 
         html.Append("</div><form method=\"post\" id=\"decide\">")
-            .Append($"<input type=\"hidden\" name=\"token\" value=\"{E(token)}\"><input type=\"hidden\" name=\"snapshotHash\" value=\"{E(view.Gate.SnapshotHash)}\">");
+            .Append(CultureInfo.InvariantCulture, $"<input type=\"hidden\" name=\"token\" value=\"{E(token)}\"><input type=\"hidden\" name=\"snapshotHash\" value=\"{E(view.Gate.SnapshotHash)}\">");
         if (view.Gate.Criteria is { Count: > 0 } criteria)
         {
             html.Append("<fieldset><legend>Confirm each criterion to approve</legend>");
             foreach (string criterion in criteria)
             {
-                html.Append($"<label><input type=\"checkbox\" name=\"criterion\" value=\"{E(criterion)}\" required> {E(criterion)}</label>");
+                html.Append(CultureInfo.InvariantCulture, $"<label><input type=\"checkbox\" name=\"criterion\" value=\"{E(criterion)}\" required> {E(criterion)}</label>");
             }
 
             html.Append("</fieldset>");
         }
 
         html.Append("<label for=\"comment\">Comment (required to request changes)</label><textarea id=\"comment\" name=\"comment\" rows=\"4\" maxlength=\"4000\"></textarea>")
-            .Append($"<div class=\"actions\"><button type=\"submit\" name=\"decision\" value=\"{Decisions.Approve}\" class=\"approve\">Approve</button>")
-            .Append($"<button type=\"submit\" name=\"decision\" value=\"{Decisions.Reject}\" formnovalidate class=\"reject\">Reject</button>")
-            .Append($"<button type=\"submit\" name=\"decision\" value=\"{Decisions.RequestChanges}\" formnovalidate class=\"changes\">Request changes</button></div></form>");
+            .Append(CultureInfo.InvariantCulture, $"<div class=\"actions\"><button type=\"submit\" name=\"decision\" value=\"{Decisions.Approve}\" class=\"approve\">Approve</button>")
+            .Append(CultureInfo.InvariantCulture, $"<button type=\"submit\" name=\"decision\" value=\"{Decisions.Reject}\" formnovalidate class=\"reject\">Reject</button>")
+            .Append(CultureInfo.InvariantCulture, $"<button type=\"submit\" name=\"decision\" value=\"{Decisions.RequestChanges}\" formnovalidate class=\"changes\">Request changes</button></div></form>");
         return Page(html, StatusCodes.Status200OK);
     }
 
@@ -135,7 +136,7 @@ public static class ApprovalPage
 
         var html = new StringBuilder();
         Header(html, title);
-        html.Append($"<p id=\"result\" data-result=\"{id}\">{E(detail)}</p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p id=\"result\" data-result=\"{id}\">{E(detail)}</p>");
         return Page(html, status);
     }
 
@@ -148,9 +149,9 @@ public static class ApprovalPage
 
     static void Header(StringBuilder html, string title) => html
         .Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">")
-        .Append($"<title>{E(title)}</title><style>{Style}</style></head><body><h1>{E(title)}</h1>");
+        .Append(CultureInfo.InvariantCulture, $"<title>{E(title)}</title><style>{Style}</style></head><body><h1>{E(title)}</h1>");
 
-    static void Row(StringBuilder html, string name, string value) => html.Append($"<dt>{E(name)}</dt><dd>{E(value)}</dd>");
+    static void Row(StringBuilder html, string name, string value) => html.Append(CultureInfo.InvariantCulture, $"<dt>{E(name)}</dt><dd>{E(value)}</dd>");
 
     static string E(string text) => WebUtility.HtmlEncode(text);
 

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
-using StreamCanvas.Activities.Models;
 
 namespace StreamCanvas.Api;
 

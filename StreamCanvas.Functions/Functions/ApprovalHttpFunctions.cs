@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using StreamCanvas.Api;
-using StreamCanvas.Storage;
 
 namespace StreamCanvas.Functions;
 

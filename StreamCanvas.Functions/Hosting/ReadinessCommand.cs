@@ -19,6 +19,7 @@ public static class ReadinessCommand
 {
     public const string Name = "readiness";
     public const int Failed = 1;
+    static readonly JsonSerializerOptions IndentedWeb = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     public const int UsageError = 64;
 
     public static bool IsInvoked(string[] args) => args is [Name, ..];
@@ -63,7 +64,7 @@ public static class ReadinessCommand
         List<WorkflowReadiness> audits = catalog.All.OrderBy(w => w.Name, StringComparer.Ordinal).Select(w => ReadinessAudit.Audit(w, environment)).ToList();
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(audits, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+            output.WriteLine(JsonSerializer.Serialize(audits, IndentedWeb));
         }
         else
         {

@@ -10,7 +10,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Api;
-using StreamCanvas.Definitions;
 using StreamCanvas.Hosting;
 using StreamCanvas.Storage;
 

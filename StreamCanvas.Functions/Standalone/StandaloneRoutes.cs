@@ -6,7 +6,6 @@ using Microsoft.DurableTask.Client;
 using StreamCanvas.Api;
 using StreamCanvas.Api.Dashboard;
 using StreamCanvas.Api.Readiness;
-using StreamCanvas.Storage;
 
 namespace StreamCanvas.Standalone;
 

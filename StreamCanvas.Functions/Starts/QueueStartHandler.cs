@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamCanvas.Definitions;
 using StreamCanvas.Storage;
-using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Starts;
 

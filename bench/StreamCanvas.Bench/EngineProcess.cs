@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text;
 using StreamCanvas.Testing;
-using StreamCanvas.Standalone;
 
 namespace StreamCanvas.Bench;
 

@@ -1,5 +1,5 @@
-using StreamCanvas.Testing;
 using StreamCanvas.Standalone;
+using StreamCanvas.Testing;
 
 namespace StreamCanvas.Bench;
 
@@ -53,7 +53,7 @@ public sealed class StorageCounter : IAsyncDisposable
         return Snapshot().Minus(before).Per(3.0);
     }
 
-    /// <summary>Counts idle traffic, then returns a measure of what <paramref name="pass"/> adds per run.</summary>
+    /// <summary>Counts idle traffic, then returns a measure of what the pass that follows adds per run.</summary>
     public async Task<StorageMeter> StartMeterAsync() => new(this, await IdleRateAsync(), Snapshot(), DateTimeOffset.UtcNow);
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -84,14 +85,14 @@ public sealed partial class NotifyApproversActivity(
     static string Describe(ApprovalNotice notice, IReadOnlyList<ApproverLink> links)
     {
         var text = new StringBuilder()
-            .AppendLine($"{notice.Kind switch { NoticeKinds.Escalated => "Escalated: a", NoticeKinds.Reminder => "Reminder: a", _ => "A" }}pproval is waiting for {notice.LevelName} in {notice.Step.Workflow} run {notice.Step.InstanceId} (gate {notice.GateId}), due {notice.Deadline:u}.")
+            .AppendLine(CultureInfo.InvariantCulture, $"{notice.Kind switch { NoticeKinds.Escalated => "Escalated: a", NoticeKinds.Reminder => "Reminder: a", _ => "A" }}pproval is waiting for {notice.LevelName} in {notice.Step.Workflow} run {notice.Step.InstanceId} (gate {notice.GateId}), due {notice.Deadline:u}.")
             .AppendLine("Context:");
         foreach ((string path, var value) in notice.Snapshot)
         {
             string shown = value?.ToJsonString() ?? "null";
             text.AppendLine(shown.Length <= MaxTextValueChars
-                ? $"- {path}: {shown}"
-                : $"- {path}: {shown[..MaxTextValueChars]}… ({shown.Length - MaxTextValueChars} more characters: read it whole at your link below)");
+                ? FormattableString.Invariant($"- {path}: {shown}")
+                : FormattableString.Invariant($"- {path}: {shown[..MaxTextValueChars]}… ({shown.Length - MaxTextValueChars} more characters: read it whole at your link below)"));
         }
 
         if (notice.Criteria.Count > 0)
@@ -99,7 +100,7 @@ public sealed partial class NotifyApproversActivity(
             text.AppendLine("Confirm each criterion:");
             foreach (string criterion in notice.Criteria)
             {
-                text.AppendLine($"- [ ] {criterion}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"- [ ] {criterion}");
             }
         }
 
@@ -111,7 +112,7 @@ public sealed partial class NotifyApproversActivity(
         text.AppendLine("Open your own link to review and decide (each link decides as the person it names; do not forward it):");
         foreach (ApproverLink link in links)
         {
-            text.AppendLine($"- {link.Approver}: {link.Url}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {link.Approver}: {link.Url}");
         }
 
         return text.ToString();

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using StreamCanvas.Api.Dashboard;
 
-namespace StreamCanvas.Tests.Dashboard;
+namespace StreamCanvas.Tests.Api.Dashboard;
 
 public sealed class DashboardHandlerTests
 {

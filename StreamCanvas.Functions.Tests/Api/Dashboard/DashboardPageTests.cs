@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using StreamCanvas.Tests.Support;
 
-namespace StreamCanvas.Tests.Dashboard;
+namespace StreamCanvas.Tests.Api.Dashboard;
 
 /// <summary>The ops page in headless chromium against the standalone host in Development, on real Azurite.</summary>
 public sealed class DashboardPageTests

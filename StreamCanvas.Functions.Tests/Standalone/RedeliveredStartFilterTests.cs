@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using StreamCanvas.Standalone;
 
-namespace StreamCanvas.Tests.Hosting;
+namespace StreamCanvas.Tests.Standalone;
 
 public sealed class RedeliveredStartFilterTests
 {

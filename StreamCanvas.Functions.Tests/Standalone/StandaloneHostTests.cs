@@ -1,9 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using StreamCanvas.Tests.Support;
 
-namespace StreamCanvas.Tests.Hosting;
+namespace StreamCanvas.Tests.Standalone;
 
 /// <summary>The standalone host as a real process on real Azurite, started and polled over HTTP.</summary>
 public sealed class StandaloneHostTests

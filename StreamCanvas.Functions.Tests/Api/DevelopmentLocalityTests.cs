@@ -2,9 +2,8 @@ using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using StreamCanvas.Api;
-using StreamCanvas.Tests.Support;
 
-namespace StreamCanvas.Tests.Hosting;
+namespace StreamCanvas.Tests.Api;
 
 /// <summary>
 /// A Development host hands out its operator key and decision tokens, so it must only ever answer its own
