@@ -1,7 +1,6 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Time.Testing;
 using StreamCanvas.Storage;
-using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Storage;
 
