@@ -10,6 +10,11 @@ try
         return ReadinessCommand.Run(args, Console.Out, Console.Error);
     }
 
+    if (AlertsCommand.IsInvoked(args))
+    {
+        return AlertsCommand.Run(args, Console.Out, Console.Error);
+    }
+
     if (HostMode.IsFunctionsHost(args, Environment.GetEnvironmentVariable))
     {
         FunctionsHost.Run(args);

@@ -1,8 +1,9 @@
 // StreamCanvas on Azure: the Function App (.NET isolated, Flex Consumption or Elastic Premium), the storage account
 // of its Durable task hub, Application Insights on Log Analytics, a Key Vault for its secrets, optionally an Azure
-// OpenAI model, and one user-assigned identity holding the least roles the app needs. See docs/deploy.md.
+// OpenAI model, one user-assigned identity holding the least roles the app needs, and the workflow owners' alerts
+// (an action group per owner team, alert rules per workflow). See docs/deploy.md.
 
-import { toolConnection } from 'types.bicep'
+import { ownerAlertTeam, toolConnection } from 'types.bicep'
 
 metadata description = 'StreamCanvas durable workflow engine on Azure Functions'
 
@@ -75,6 +76,39 @@ param operatorPrincipalId string = ''
 @minValue(30)
 @maxValue(730)
 param logRetentionInDays int = 30
+
+@description('Deploy the owners\' Azure Monitor alerts: an action group per owner team and, per workflow, failure-rate, definition-of-done and approval-timeout rules (from owner-alerts.json).')
+param deployOwnerAlerts bool = true
+
+@description('The owner teams and their workflows, as the app\'s `alerts` command generates them from workflows/*.json.')
+param ownerAlerts ownerAlertTeam[] = loadJsonContent('owner-alerts.json').owners
+
+@description('Owner alert channels (owner.alerts) to their incoming-webhook URLs, each a webhook receiver of its owners\' action groups. The URL is a credential: pass it when deploying, never commit it.')
+@secure()
+param ownerAlertWebhookUrls { *: string } = {}
+
+@description('Alert a workflow\'s owner when more than this percentage of its finished runs failed within ownerAlertFailureRateWindow.')
+@minValue(1)
+@maxValue(100)
+param ownerAlertFailureRatePercent int = 10
+
+@description('The window the failure rate is computed over (ISO 8601).')
+@allowed(['PT30M', 'PT1H', 'PT6H', 'PT24H'])
+param ownerAlertFailureRateWindow string = 'PT1H'
+
+@description('Definition-of-done pass rate (percent) to alert the owner below, for workflows whose definition declares no threshold.')
+@minValue(1)
+@maxValue(100)
+param ownerAlertDoneRatePercent int = 80
+
+@description('Hours the definition-of-done pass rate is computed over, for workflows whose definition declares none.')
+@minValue(1)
+@maxValue(48)
+param ownerAlertDoneRateWindowHours int = 24
+
+@description('Fewer finished runs than this in a window say too little to alert on a rate.')
+@minValue(1)
+param ownerAlertMinRuns int = 10
 
 param tags { *: string } = {
   application: 'streamcanvas'
@@ -203,6 +237,24 @@ module appSettings 'modules/appsettings.bicep' = {
     toolConnections: toolConnections
     approvalWebhooks: approvalWebhooks
     approverGroups: approverGroups
+  }
+}
+
+module alerts 'modules/ownerAlerts.bicep' = if (deployOwnerAlerts) {
+  name: 'owner-alerts'
+  dependsOn: [monitoring]
+  params: {
+    name: name
+    location: location
+    tags: tags
+    appInsightsName: names.appInsights
+    owners: ownerAlerts
+    webhookUrls: ownerAlertWebhookUrls
+    failureRatePercent: ownerAlertFailureRatePercent
+    failureRateWindow: ownerAlertFailureRateWindow
+    doneRateBelowPercent: ownerAlertDoneRatePercent
+    doneRateWindowHours: ownerAlertDoneRateWindowHours
+    minRuns: ownerAlertMinRuns
   }
 }
 

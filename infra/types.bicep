@@ -12,3 +12,44 @@ type toolConnection = {
   @description('Path (relative to baseUrl) the readiness audit probes with a GET; a 2xx answer means reachable.')
   healthPath: string?
 }
+
+@export()
+@description('An owner team in infra/owner-alerts.json (generated from workflows/*.json): one action group, notified by the alert rules of its workflows.')
+type ownerAlertTeam = {
+  @description('The team as a resource-name part.')
+  key: string
+
+  @description('owner.team as the definitions spell it.')
+  team: string
+
+  @description('The action group\'s short name, at most 12 characters.')
+  @maxLength(12)
+  shortName: string
+
+  @description('owner.contact addresses: one email receiver each.')
+  emails: string[]
+
+  @description('owner.alerts channels: one webhook receiver each whose URL the deployment is given (ownerAlertWebhookUrls).')
+  channels: string[]
+
+  workflows: ownerAlertWorkflow[]
+}
+
+@description('A workflow whose failure-rate, definition-of-done and approval-timeout rules notify its owner.')
+type ownerAlertWorkflow = {
+  name: string
+
+  @description('The pass-rate threshold the definition declares; absent, the deployment\'s default applies.')
+  doneRateAlert: {
+    @minValue(1)
+    @maxValue(100)
+    belowPercent: int
+
+    @minValue(1)
+    @maxValue(168)
+    windowHours: int
+
+    @minValue(1)
+    minRuns: int
+  }?
+}

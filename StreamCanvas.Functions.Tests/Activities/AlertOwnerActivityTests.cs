@@ -90,6 +90,24 @@ public sealed class AlertOwnerActivityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_BudgetAlerts_OncePerUtcDayAndLevel()
+    {
+        AlertOwnerActivity activity = await ActivityAsync();
+        OwnerAlert Budget(string condition, int run, TimeSpan after) => new(
+            workflow, "1.2.0", $"{workflow}:run-{run}", "oncall", condition, FailedAt.Date.Add(after), "draft", null, "80 % of the daily budget of 1000 tokens is used");
+
+        // 80 % at 01:00 and again at 20:00 the same day: one alert; 100 % is its own; the next day warns again.
+        await activity.RunAsync(Budget(AlertConditions.DailyBudgetWarning, 1, TimeSpan.FromHours(1)), CancellationToken.None);
+        await activity.RunAsync(Budget(AlertConditions.DailyBudgetWarning, 2, TimeSpan.FromHours(20)), CancellationToken.None);
+        await activity.RunAsync(Budget(AlertConditions.DailyBudgetExhausted, 3, TimeSpan.FromHours(21)), CancellationToken.None);
+        await activity.RunAsync(Budget(AlertConditions.DailyBudgetWarning, 4, TimeSpan.FromHours(25)), CancellationToken.None);
+
+        Assert.Equal(
+            [AlertConditions.DailyBudgetWarning, AlertConditions.DailyBudgetExhausted, AlertConditions.DailyBudgetWarning],
+            received.Select(r => r.Body["condition"]!.GetValue<string>()).ToArray());
+    }
+
+    [Fact]
     public async Task RunAsync_DeliveryFailsThenIsRetried_SendsOnceAndNotAgainOnRepeat()
     {
         AlertOwnerActivity activity = await ActivityAsync();

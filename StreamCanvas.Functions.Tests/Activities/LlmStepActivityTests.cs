@@ -29,8 +29,10 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
             MaxRetries = maxRetries,
             TimeoutSeconds = 10,
         });
-        return new LlmStepActivity(new OpenAIChatModel(options), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        return new LlmStepActivity(new OpenAIChatModel(options), ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
     }
+
+    static ModelPricing Pricing() => new(Microsoft.Extensions.Options.Options.Create(new ModelOptions()));
 
     static TableTokenLedger Ledger(StreamCanvas.Standalone.Azurite azurite, TimeProvider clock) =>
         new(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString), clock, TimeSpan.FromMinutes(15));
@@ -143,7 +145,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
     [Fact]
     public async Task OfflineModel_SameCall_GivesTheSameMarkedAnswer()
     {
-        var offline = new LlmStepActivity(new OfflineChatModel(), ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        var offline = new LlmStepActivity(new OfflineChatModel(), ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
         var schema = System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "object", "properties": { "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "label": { "enum": ["a", "b"] }, "note": { "type": "string" } } }""")!.AsObject();
         LlmStepRequest request = Request(output: "json") with { OutputSchema = schema };
 
@@ -275,7 +277,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         string workflow = "crash-" + Guid.NewGuid().ToString("N")[..8];
         var model = new Mock<IChatModel>();
         model.Setup(m => m.CompleteAsync(It.IsAny<ChatCall>(), It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("bug"));
-        var activity = new LlmStepActivity(model.Object, ledger, TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        var activity = new LlmStepActivity(model.Object, ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => activity.RunAsync(
             Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyTokenBudget = 100_000 }, CancellationToken.None));
@@ -306,9 +308,9 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         int budget = estimate + (estimate / 2);
 
         // The first attempt reserves and is never settled; while its reservation lives, the second does not fit.
-        _ = new LlmStepActivity(hung.Object, ledger, clock, NullLogger<LlmStepActivity>.Instance).RunAsync(request with { DailyTokenBudget = budget }, CancellationToken.None);
+        _ = new LlmStepActivity(hung.Object, ledger, Pricing(), clock, NullLogger<LlmStepActivity>.Instance).RunAsync(request with { DailyTokenBudget = budget }, CancellationToken.None);
         await calling.Task.WaitAsync(TimeSpan.FromMinutes(2));
-        var retried = new LlmStepActivity(answering.Object, ledger, clock, NullLogger<LlmStepActivity>.Instance);
+        var retried = new LlmStepActivity(answering.Object, ledger, Pricing(), clock, NullLogger<LlmStepActivity>.Instance);
         StepOutcome whileHeld = await retried.RunAsync(request with { Step = request.Step with { Attempt = 2 }, DailyTokenBudget = budget }, CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
         StepOutcome afterExpiry = await retried.RunAsync(request with { Step = request.Step with { Attempt = 3 }, DailyTokenBudget = budget }, CancellationToken.None);

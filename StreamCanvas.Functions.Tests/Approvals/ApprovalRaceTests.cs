@@ -90,6 +90,6 @@ public sealed class ApprovalRaceTests : IAsyncLifetime
         {
             ["decision"] = Decisions.Approve, ["snapshotHash"] = gate.SnapshotHash, ["criteria"] = new JsonObject { ["Accurate"] = true },
         };
-        return decider.DecideAsync(instanceId, gate.GateId, token, body, body.ToJsonString(), host.Client, CancellationToken.None);
+        return decider.DecideAsync(instanceId, gate.GateId, token, principal: null, body, body.ToJsonString(), host.Client, CancellationToken.None);
     }
 }

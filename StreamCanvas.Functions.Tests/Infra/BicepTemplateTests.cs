@@ -19,6 +19,7 @@ public sealed class BicepTemplateTests
     [Theory]
     [InlineData(BicepCli.MainTemplate)]
     [InlineData(BicepCli.ExampleParameters)]
+    [InlineData("infra/modules/ownerAlerts.bicep")]
     public void Lint_InfraFile_ReportsNoDiagnostics(string path)
     {
         BicepResult result = BicepCli.Run("lint", path, "--diagnostics-format", "sarif", "--no-restore");
@@ -37,14 +38,18 @@ public sealed class BicepTemplateTests
     }
 
     [Fact]
-    public void Build_MainTemplate_TakesNoSecretParameter()
+    public void Build_MainTemplate_TakesNoSecretParameterButTheOwnersWebhookUrls()
     {
-        // Secrets are set in the Key Vault, never passed to a deployment: a parameter file then has none to hold.
+        // Secrets the app reads are set in the Key Vault, never passed to a deployment. The one exception is what
+        // Azure Monitor itself needs and cannot read from a vault: the owners' incoming-webhook URLs, a secure
+        // parameter with no default that the example parameter file does not set.
         JsonObject parameters = BicepCli.CompiledMainTemplate["parameters"]!.AsObject();
 
         string[] secure = [.. parameters.Where(p => p.Value?["type"]?.GetValue<string>() is "securestring" or "secureObject" or "secureobject").Select(p => p.Key)];
 
-        Assert.Empty(secure);
+        Assert.Equal(["ownerAlertWebhookUrls"], secure);
+        Assert.Empty(parameters["ownerAlertWebhookUrls"]!["defaultValue"]!.AsObject());
+        Assert.DoesNotContain("ownerAlertWebhookUrls =", File.ReadAllText(Path.Combine(RepoPaths.Root, BicepCli.ExampleParameters)), StringComparison.Ordinal);
     }
 
     static IEnumerable<string> SarifResults(string sarif)

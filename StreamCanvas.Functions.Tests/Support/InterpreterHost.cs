@@ -4,6 +4,7 @@ using Microsoft.DurableTask.Testing;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
+using StreamCanvas.Activities.Records;
 using StreamCanvas.Hosting;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
@@ -24,6 +25,9 @@ public sealed class InterpreterHost : IAsyncDisposable
     public ConcurrentQueue<ToolStepRequest> ToolCalls { get; } = new();
     public ConcurrentQueue<ApprovalNotice> Notices { get; } = new();
     public ConcurrentQueue<OwnerAlert> Alerts { get; } = new();
+
+    /// <summary>The runs this host finished, as RecordRunActivity wrote them.</summary>
+    public InMemoryRunRecords RunRecords { get; } = new();
 
     public Func<LlmStepRequest, StepOutcome> Llm { get; set; } = request => new StepOutcome
     {
@@ -105,6 +109,9 @@ public sealed class InterpreterHost : IAsyncDisposable
             case ResolveWorkflowRequest request when activity == nameof(ResolveWorkflowActivity):
                 // The real activity over this host's catalog (it completes synchronously).
                 return new ResolveWorkflowActivity(Catalog).RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+            case RecordRunRequest request when activity == nameof(RecordRunActivity):
+                // The real activity over an in-memory table, so pass-rate alerts see the runs this host finished.
+                return new RecordRunActivity(RunRecords).RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             default:
                 throw new InvalidOperationException($"InterpreterHost has no script for activity {activity}");
         }

@@ -138,6 +138,26 @@ public sealed class RunTelemetryTests : IClassFixture<RunTelemetryTests.SharedHo
         Assert.Equal(1, telemetry.Count("streamcanvas.approval.latency", w, (TelemetryTags.Level, "chief")));
     }
 
+    [Theory]
+    [InlineData(TimeoutActions.Approve, OrchestrationRuntimeStatus.Completed)]
+    [InlineData(TimeoutActions.Fail, OrchestrationRuntimeStatus.Failed)]
+    public async Task RunAsync_LastLevelTimesOut_CountsOneApprovalTimeoutWithTheActionApplied(string onTimeout, OrchestrationRuntimeStatus expected)
+    {
+        string workflow = "telemetry-timeout-" + onTimeout;
+        LoadedWorkflow definition = TestDefinitions.Load(TestDefinitions.Workflow($$"""
+            [
+              { "id": "review", "kind": "approval", "context": ["input.topic"], "onTimeout": "{{onTimeout}}",
+                "escalation": [ { "name": "editor", "approvers": ["ed@example.com"], "timeout": "PT1S" } ] }
+            ]
+            """, name: workflow));
+        string id = await host.StartAsync(TestDefinitions.Request(definition));
+
+        Assert.Equal(expected, (await host.WaitAsync(id)).RuntimeStatus);
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(1, telemetry.Sum(RunMetrics.ApprovalTimeouts.Name, w, (TelemetryTags.Gate, "review"), (TelemetryTags.Level, "editor"), (TelemetryTags.Outcome, onTimeout)));
+        Assert.Equal(1, telemetry.Sum(RunMetrics.ApprovalTimeouts.Name, w));
+    }
+
     [Fact]
     public async Task RunAsync_InterpreterThrowsUnexpectedly_CountsTheRunAsFailedAtItsStep()
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
 using StreamCanvas.Storage;
+using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Activities;
 
@@ -12,7 +13,7 @@ namespace StreamCanvas.Activities;
 /// Runs an llm step: checks the workflow's daily token budget, calls the model, records usage and latency,
 /// parses the output and validates it (schema, rubric) so a bad answer comes back with feedback to fix.
 /// </summary>
-public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledger, TimeProvider clock, ILogger<LlmStepActivity> logger)
+public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledger, ModelPricing pricing, TimeProvider clock, ILogger<LlmStepActivity> logger)
     : IDurableActivity<LlmStepRequest, StepOutcome>
 {
     public async Task<StepOutcome> RunAsync(LlmStepRequest request, CancellationToken cancellationToken)
@@ -31,7 +32,8 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
             if (reservation is null)
             {
                 return StepOutcome.Failure(FailureReasons.BudgetExceeded,
-                    $"step '{step.StepId}': the workflow's daily budget of {dailyLimit} tokens would be exceeded (this call may use {estimate})", retryable: false);
+                    $"step '{step.StepId}': the workflow's daily budget of {dailyLimit} tokens would be exceeded (this call may use {estimate})", retryable: false)
+                    with { DailyBudgetUsed = 1 };
             }
         }
 
@@ -55,7 +57,25 @@ public sealed partial class LlmStepActivity(IChatModel model, ITokenLedger ledge
             await ledger.SettleAsync(reservation, used.Total, cancellationToken);
         }
 
-        return outcome;
+        decimal? cost = pricing.Cost(outcome.Model, outcome.Tokens);
+        if (cost is decimal priced && outcome.Model is not null)
+        {
+            RunMetrics.Cost.Add((double)priced, [new(TelemetryTags.Workflow, step.Workflow), new(TelemetryTags.Step, step.StepId), new(TelemetryTags.Model, outcome.Model)]);
+        }
+
+        return outcome with { Cost = cost, DailyBudgetUsed = await DailyShareAsync(request, day, cancellationToken) };
+    }
+
+    /// <summary>How much of the daily budget is gone once this call settled (live reservations included), so the orchestrator can alert the owner.</summary>
+    async Task<double?> DailyShareAsync(LlmStepRequest request, DateOnly day, CancellationToken cancellationToken)
+    {
+        if (request.DailyTokenBudget is not int limit || limit <= 0)
+        {
+            return null;
+        }
+
+        long used = await ledger.UsedAsync(request.Step.Workflow, day, cancellationToken);
+        return Math.Round((double)used / limit, 4);
     }
 
     /// <summary>Settles after an unexpected exception without hiding it: a settlement that fails too leaves the reservation to expire.</summary>

@@ -13,6 +13,12 @@ public sealed record StepOutcome
 
     public string? Model { get; init; }
     public TokenUsage? Tokens { get; init; }
+
+    /// <summary>What the model call cost at the configured price (Model:Pricing); null when the model has no price.</summary>
+    public decimal? Cost { get; init; }
+
+    /// <summary>The share of the workflow's daily token budget used once this call settled (1 when it had no room).</summary>
+    public double? DailyBudgetUsed { get; init; }
     public double DurationMilliseconds { get; init; }
 
     public bool Succeeded => Error is null;

@@ -20,6 +20,8 @@ public static class ApiRoutes
     public const string WorkflowVersions = "workflows/{name}/versions";
     public const string WorkflowsReadiness = "workflows/readiness";
     public const string WorkflowReadiness = "workflows/{name}/readiness";
+    public const string WorkflowsRecord = "workflows/record";
+    public const string WorkflowRecord = "workflows/{name}/record";
     public const string SampleCustomer = "samples/customers/{id}";
     public const string SampleArticles = "samples/articles";
     public const string SampleAlerts = "samples/alerts";

@@ -63,8 +63,11 @@ public static class ApprovalPage
         return (form["token"].ToString() is { Length: > 0 } token ? token : null, body);
     }
 
-    /// <summary>The gate to decide.</summary>
-    public static IResult Gate(GateView view, string token)
+    /// <summary>
+    /// The gate to decide. Without a link's <paramref name="token"/> (a signed-in principal's view) the page has no
+    /// form: a form would decide with the browser's cookies, so a principal decides with a JSON POST instead.
+    /// </summary>
+    public static IResult Gate(GateView view, string? token)
     {
         var html = new StringBuilder();
         Header(html, $"Approval: {view.Status.Workflow}");
@@ -87,6 +90,14 @@ public static class ApprovalPage
             html.Append(text.Length > CollapseAbove
                 ? FormattableString.Invariant($"<details class=\"value\"><summary>{E(path)} ({text.Length} characters)</summary><pre>{E(text)}</pre></details>")
                 : FormattableString.Invariant($"<div class=\"value\"><div class=\"path\">{E(path)}</div><pre>{E(text)}</pre></div>"));
+        }
+
+        if (token is null)
+        {
+            html.Append("</div><p id=\"principal\">You are signed in: decide with a JSON POST to this address ")
+                .Append("(<code>decision</code>, <code>criteria</code>, <code>comment</code>, and this <code>snapshotHash</code>: ")
+                .Append(CultureInfo.InvariantCulture, $"<code>{E(view.Gate.SnapshotHash)}</code>), or from the link in your notice.</p>");
+            return Page(html, StatusCodes.Status200OK);
         }
 
         html.Append("</div><form method=\"post\" id=\"decide\">")

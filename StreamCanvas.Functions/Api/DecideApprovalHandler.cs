@@ -7,13 +7,20 @@ using StreamCanvas.Definitions;
 namespace StreamCanvas.Api;
 
 /// <summary>
-/// POST /api/approvals/{instanceId}/{gateId}: the signed decision webhook. The token is the only credential;
-/// <see cref="ApprovalDecider"/> claims the decision before it is raised to the run, so exactly one wins. Takes
-/// exactly application/json, or the approval page's form (with the token in it).
+/// POST /api/approvals/{instanceId}/{gateId}: the signed decision webhook. The link's token is the credential, or,
+/// under the Functions host with App Service Authentication, the platform's authenticated principal for a JSON
+/// request without a token; <see cref="ApprovalDecider"/> claims the decision before it is raised to the run, so
+/// exactly one wins. Takes exactly application/json, or the approval page's form (with the token in it).
 /// </summary>
 public sealed class DecideApprovalHandler(ApprovalDecider decider)
 {
-    public async Task<IResult> DecideAsync(HttpRequest request, string instanceId, string gateId, DurableTaskClient client, CancellationToken cancellationToken)
+    /// <summary>A decision by a link's token alone (the standalone host has no other identity source).</summary>
+    public Task<IResult> DecideAsync(HttpRequest request, string instanceId, string gateId, DurableTaskClient client, CancellationToken cancellationToken) =>
+        DecideAsync(request, instanceId, gateId, principal: null, client, cancellationToken);
+
+    /// <param name="principal">The platform's authenticated principal, established by the Functions host's adapter.</param>
+    public async Task<IResult> DecideAsync(
+        HttpRequest request, string instanceId, string gateId, AuthenticatedPrincipal? principal, DurableTaskClient client, CancellationToken cancellationToken)
     {
         if (ApprovalPage.IsForm(request))
         {
@@ -23,7 +30,9 @@ public sealed class DecideApprovalHandler(ApprovalDecider decider)
                 return Problems.BadRequest("the body is not a readable form", new FieldError("/", "expected application/x-www-form-urlencoded fields within the form limits"));
             }
 
-            return ApprovalPage.Result(await decider.DecideAsync(instanceId, gateId, form.Token, form.Body, form.Body.ToJsonString(), client, cancellationToken));
+            // A form is a request any site can make with the browser's cookies, the platform's session among them, so a
+            // form decides by its link's token only, never as the signed-in principal.
+            return ApprovalPage.Result(await decider.DecideAsync(instanceId, gateId, form.Token, principal: null, form.Body, form.Body.ToJsonString(), client, cancellationToken));
         }
 
         request.EnableBuffering();
@@ -41,7 +50,7 @@ public sealed class DecideApprovalHandler(ApprovalDecider decider)
         }
 
         DecisionOutcome outcome = await decider.DecideAsync(
-            instanceId, gateId, ApprovalTokenCarrier.TokenOf(request), body, await RawAsync(request, cancellationToken), client, cancellationToken);
+            instanceId, gateId, ApprovalTokenCarrier.TokenOf(request), principal, body, await RawAsync(request, cancellationToken), client, cancellationToken);
         return DecisionResponses.For(request, instanceId, gateId, outcome);
     }
 

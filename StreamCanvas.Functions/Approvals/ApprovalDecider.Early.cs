@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
-using StreamCanvas.Activities.Notices;
 
 namespace StreamCanvas.Approvals;
 
@@ -14,9 +13,9 @@ public sealed partial class ApprovalDecider
     /// until the gate waits for it, and the gate checks the snapshot hash itself.
     /// </summary>
     async Task<DecisionOutcome> DecideEarlyAsync(
-        string instanceId, string gateId, TokenCheck token, GateRules rules, JsonNode? body, DurableTaskClient client, CancellationToken cancellationToken)
+        string instanceId, string gateId, ApproverIdentity who, GateRules rules, JsonNode? body, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        DecisionOutcome outcome = await ClaimAndRaiseAsync(instanceId, gateId, token, rules, body, client, cancellationToken);
+        DecisionOutcome outcome = await ClaimAndRaiseAsync(instanceId, gateId, who, rules, body, client, cancellationToken);
         if (outcome.Result != DecisionResult.Accepted)
         {
             return outcome;

@@ -9,7 +9,8 @@ using StreamCanvas.Storage;
 namespace StreamCanvas.Approvals;
 
 /// <summary>
-/// Decides a gate: checks the link's token against the run, finds the gate, applies <see cref="DecisionRules"/>,
+/// Decides a gate: establishes who decides (the link's token checked against the run, or the platform's
+/// authenticated principal), finds the gate, applies <see cref="DecisionRules"/>,
 /// claims the gate in table storage (so exactly one decision wins, against each other and against the level's
 /// timer) and raises the winner to the run. The only place a decision event is raised: a 202 means the run
 /// applies exactly that decision.
@@ -18,11 +19,15 @@ public sealed partial class ApprovalDecider(
     ApprovalTokens tokens, ApprovalDecisionStore store, TimeProvider clock, IOptions<ApprovalDecisionOptions> options,
     IOptions<ApprovalOptions> approvals, ILogger<ApprovalDecider> logger)
 {
+    /// <param name="token">The link's token; when it is null the decision is the <paramref name="principal"/>'s, if there is one.</param>
+    /// <param name="principal">The platform's authenticated principal: only the Functions host's adapter passes one.</param>
     /// <param name="body">The parsed body; <paramref name="rawBody"/> is kept with a refusal as it came.</param>
     public async Task<DecisionOutcome> DecideAsync(
-        string instanceId, string gateId, string? token, JsonNode? body, string? rawBody, DurableTaskClient client, CancellationToken cancellationToken)
+        string instanceId, string gateId, string? token, AuthenticatedPrincipal? principal, JsonNode? body, string? rawBody, DurableTaskClient client,
+        CancellationToken cancellationToken)
     {
-        (TokenCheck check, OrchestrationMetadata? run, DecisionOutcome? refused) = await GateRuns.AuthorizeAsync(tokens, token, instanceId, gateId, client, cancellationToken);
+        (ApproverIdentity? who, OrchestrationMetadata? run, DecisionOutcome? refused) =
+            await GateRuns.AuthorizeAsync(tokens, approvals.Value, token, principal, instanceId, gateId, client, cancellationToken);
         if (run is null)
         {
             return refused!;
@@ -41,6 +46,15 @@ public sealed partial class ApprovalDecider(
             return DecisionOutcome.AlreadyDecided(gateId, recorded);
         }
 
+        if (gate is null && who!.Source == IdentitySource.Principal)
+        {
+            // A link proves its gate opened (its notice went out); a principal proves nothing of the kind, so it
+            // decides only a gate that is visibly open: no early decision, and no refusal kept on its say-so.
+            return run.IsActive()
+                ? DecisionOutcome.Refused(DecisionResult.NotFound, $"run '{instanceId}' has no open approval gate '{gateId}'")
+                : DecisionOutcome.Refused(DecisionResult.Finished, $"run '{instanceId}' has finished ({run.RuntimeStatus}); gate '{gateId}' is closed");
+        }
+
         if (gate is null && GateRuns.MayStillOpen(run, gateId))
         {
             // The token proves the orchestrator opened this gate, but its status may not be written yet (the
@@ -56,11 +70,11 @@ public sealed partial class ApprovalDecider(
             }
 
             return GateRuns.MayStillOpen(run, gateId) && GateRuns.StepOf(run, gateId) is { } step
-                ? await DecideEarlyAsync(instanceId, gateId, check, GateRules.Opening(gateId, step, approvals.Value), body, client, cancellationToken)
+                ? await DecideEarlyAsync(instanceId, gateId, who!, GateRules.Opening(gateId, step, approvals.Value), body, client, cancellationToken)
                 : await RefuseClosedAsync(instanceId, gateId, run, rawBody, cancellationToken);
         }
 
-        return await ClaimAndRaiseAsync(instanceId, gateId, check, GateRules.Of(gate, approvals.Value, GateRuns.LevelsOf(run, gateId)), body, client, cancellationToken);
+        return await ClaimAndRaiseAsync(instanceId, gateId, who!, GateRules.Of(gate, approvals.Value, GateRuns.LevelsOf(run, gateId)), body, client, cancellationToken);
     }
 
     /// <summary>
@@ -69,9 +83,9 @@ public sealed partial class ApprovalDecider(
     /// where the gate went.
     /// </summary>
     async Task<DecisionOutcome> ClaimAndRaiseAsync(
-        string instanceId, string gateId, TokenCheck token, GateRules rules, JsonNode? body, DurableTaskClient client, CancellationToken cancellationToken)
+        string instanceId, string gateId, ApproverIdentity who, GateRules rules, JsonNode? body, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        (DecisionRequest? decided, DecisionOutcome? broken) = DecisionRules.Check(token, rules, body);
+        (DecisionRequest? decided, DecisionOutcome? broken) = DecisionRules.Check(who, rules, body);
         if (decided is null)
         {
             return broken!;
@@ -86,11 +100,11 @@ public sealed partial class ApprovalDecider(
 
         if (claim.CurrentLevel is { } level)
         {
-            return DecisionOutcome.Escalated(gateId, token.Level, level == ApprovalDecisionStore.TimedOutLevel ? null : rules.LevelName(level));
+            return DecisionOutcome.Escalated(gateId, who.LevelAt(rules), level == ApprovalDecisionStore.TimedOutLevel ? null : rules.LevelName(level));
         }
 
         await RaiseAsync(instanceId, gateId, decision, client, cancellationToken);
-        LogDecided(instanceId, gateId, decision.Decision, decision.Approver, rules.LevelName(rules.LevelIndex));
+        LogDecided(instanceId, gateId, decision.Decision, decision.Approver, who.Source, rules.LevelName(rules.LevelIndex));
         return new DecisionOutcome(DecisionResult.Accepted, $"{decision.Decision} by {decision.Approver}", decision);
     }
 
@@ -131,8 +145,8 @@ public sealed partial class ApprovalDecider(
         return (run, null);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} gate {GateId}: {Decision} by {Approver} at level {Level}")]
-    partial void LogDecided(string instanceId, string gateId, string decision, string approver, string level);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} gate {GateId}: {Decision} by {Approver} (established by {IdentitySource}) at level {Level}")]
+    partial void LogDecided(string instanceId, string gateId, string decision, string approver, IdentitySource identitySource, string level);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a decision for run {InstanceId} gate {GateId}: {Reason}")]
     partial void LogRefused(string instanceId, string gateId, string reason);

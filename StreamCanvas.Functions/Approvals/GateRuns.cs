@@ -9,33 +9,61 @@ namespace StreamCanvas.Approvals;
 public static class GateRuns
 {
     /// <summary>
-    /// The run loaded and the link's token checked against it (its instance, its current execution, the gate).
+    /// The run loaded and the identity established: the link's token checked against the run (its instance, its
+    /// current execution, the gate), or, for a request without a token, the platform's authenticated principal.
     /// Run is null exactly when the refusal says why; a suspended run is refused without reading further.
     /// </summary>
-    public static async Task<(TokenCheck Token, OrchestrationMetadata? Run, DecisionOutcome? Refusal)> AuthorizeAsync(
-        ApprovalTokens tokens, string? token, string instanceId, string gateId, DurableTaskClient client, CancellationToken cancellationToken)
+    /// <param name="principal">Only ever from the Functions host's adapter, and only when the platform vouches for it.</param>
+    public static async Task<(ApproverIdentity? Who, OrchestrationMetadata? Run, DecisionOutcome? Refusal)> AuthorizeAsync(
+        ApprovalTokens tokens, ApprovalOptions approvals, string? token, AuthenticatedPrincipal? principal, string instanceId, string gateId,
+        DurableTaskClient client, CancellationToken cancellationToken)
     {
-        if (!ApprovalTokens.IsWellFormed(token))
+        // A link's token, when one is presented, is the credential; a principal speaks only for a request without one.
+        bool asPrincipal = token is null && principal is not null;
+        if (!asPrincipal && !ApprovalTokens.IsWellFormed(token))
         {
-            return (TokenCheck.Invalid, null, TokenProblem(TokenCheck.Invalid));
+            return (null, null, TokenProblem(TokenCheck.Invalid));
         }
 
         OrchestrationMetadata? run = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
         if (run is null)
         {
-            return (TokenCheck.Invalid, null, DecisionOutcome.Refused(DecisionResult.NotFound, $"no run with id '{instanceId}'"));
+            return (null, null, DecisionOutcome.Refused(DecisionResult.NotFound, $"no run with id '{instanceId}'"));
         }
 
-        TokenCheck check = tokens.Check(token, instanceId, ExecutionIdOf(run), gateId);
-        if (TokenProblem(check) is { } refused)
+        ApproverIdentity who;
+        if (asPrincipal)
         {
-            return (check, null, refused);
+            // Nothing about the gate (not even who decided it) is told to a principal who is on none of its levels.
+            who = ApproverIdentity.Of(principal!);
+            if (!IsOnTheStep(who, run, gateId, approvals))
+            {
+                return (null, null, DecisionOutcome.Refused(DecisionResult.Forbidden,
+                    $"'{who.Approver}' is not an approver of gate '{gateId}': not listed on any of its levels, and none of their group claims names a level's group",
+                    new FieldError("principal", "signed in as someone not on this gate")));
+            }
+        }
+        else
+        {
+            TokenCheck check = tokens.Check(token, instanceId, ExecutionIdOf(run), gateId);
+            if (TokenProblem(check) is { } refused)
+            {
+                return (null, null, refused);
+            }
+
+            who = ApproverIdentity.Of(check);
         }
 
         return run.RuntimeStatus == OrchestrationRuntimeStatus.Suspended
-            ? (check, null, DecisionOutcome.Suspended(instanceId))
-            : (check, run, null);
+            ? (who, null, DecisionOutcome.Suspended(instanceId))
+            : (who, run, null);
     }
+
+    /// <summary>Whether the identity may decide at some level of the gate's approval step (which level is checked later, against the gate).</summary>
+    static bool IsOnTheStep(ApproverIdentity who, OrchestrationMetadata run, string gateId, ApprovalOptions approvals) =>
+        StepOf(run, gateId) is { } step && step.Escalation
+            .Select((level, index) => new GateRules(gateId, index, [], approvals.MembersOf(level.Approvers, level.Group), [], null, level.Group))
+            .Any(who.MayDecide);
 
     /// <summary>The execution approval links of this run are signed for (empty for runs started without one).</summary>
     public static string ExecutionIdOf(OrchestrationMetadata run) => run.ReadInputAs<WorkflowRunRequest>()?.ExecutionId ?? "";

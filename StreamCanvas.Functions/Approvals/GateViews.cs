@@ -37,11 +37,14 @@ public sealed class GateViews(
 
     /// <summary>
     /// The approval link's own view of its gate: the full snapshot (however large), the criteria and the hash to
-    /// send back. The token is the credential, as for the decision, so an approver needs no operator key.
+    /// send back. The token is the credential, as for the decision, so an approver needs no operator key; without a
+    /// token, the platform's authenticated principal sees the gates it may decide (the same identity rules).
     /// </summary>
-    public async Task<(GateView? View, DecisionOutcome? Refusal)> ShowAsync(string instanceId, string gateId, string? token, DurableTaskClient client, CancellationToken cancellationToken)
+    public async Task<(GateView? View, DecisionOutcome? Refusal)> ShowAsync(
+        string instanceId, string gateId, string? token, AuthenticatedPrincipal? principal, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        (TokenCheck check, OrchestrationMetadata? run, DecisionOutcome? refused) = await GateRuns.AuthorizeAsync(tokens, token, instanceId, gateId, client, cancellationToken);
+        (ApproverIdentity? who, OrchestrationMetadata? run, DecisionOutcome? refused) =
+            await GateRuns.AuthorizeAsync(tokens, approvals.Value, token, principal, instanceId, gateId, client, cancellationToken);
         if (run is null)
         {
             return (null, refused);
@@ -59,16 +62,16 @@ public sealed class GateViews(
                 : DecisionOutcome.Refused(DecisionResult.Finished, $"run '{instanceId}' has finished ({run.RuntimeStatus}); gate '{gateId}' is closed"));
         }
 
-        if (check.Level != open.LevelIndex)
+        if (DecisionRules.Authorize(who!, GateRules.Of(open, approvals.Value, GateRuns.LevelsOf(run, gateId))) is { } notHers)
         {
-            return (null, DecisionOutcome.Escalated(gateId, check.Level, open.Level) with { Deadline = open.Deadline });
+            return (null, notHers.Result == DecisionResult.Escalated ? notHers with { Deadline = open.Deadline } : notHers);
         }
 
         OpenGate gate = await snapshots.WithSnapshotAsync(instanceId, open, cancellationToken);
         return (new GateView(instanceId, runStatus, gate, clock.GetUtcNow().UtcDateTime)
         {
             Owner = run.ReadInputAs<WorkflowRunRequest>()?.Definition.Owner,
-            Viewer = check.Approver,
+            Viewer = who!.Approver,
         }, null);
     }
 

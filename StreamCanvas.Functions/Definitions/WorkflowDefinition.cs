@@ -36,7 +36,13 @@ public sealed record WorkflowDefinition
 public sealed record TokenBudgets(int? RunTokens = null, int? DailyTokens = null);
 
 /// <summary>Who answers for a workflow in production, and the webhook channel (Approvals:Webhooks) they are alerted on.</summary>
-public sealed record WorkflowOwner(string Team, string Contact, string? Alerts = null);
+public sealed record WorkflowOwner(string Team, string Contact, string? Alerts = null, DoneRateAlert? DoneRateAlert = null);
+
+/// <summary>
+/// Alert the owner when fewer than <paramref name="Below"/> (a share, 0–1) of the runs that finished in the last
+/// <paramref name="WindowHours"/> met the definition of done, once at least <paramref name="MinRuns"/> finished.
+/// </summary>
+public sealed record DoneRateAlert(double Below, int WindowHours = 24, int MinRuns = 10);
 
 /// <summary>Readiness traits waived on purpose; the reason is shown wherever the trait is reported.</summary>
 public sealed record ReadinessWaivers(string? HumanOversight = null);

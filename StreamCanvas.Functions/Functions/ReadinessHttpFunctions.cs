@@ -6,7 +6,7 @@ using StreamCanvas.Api.Readiness;
 namespace StreamCanvas.Functions;
 
 /// <summary>The readiness audit under the Functions host, behind a function key like the other operator reads.</summary>
-public sealed class ReadinessHttpFunctions(ReadinessHandler readiness)
+public sealed class ReadinessHttpFunctions(ReadinessHandler readiness, RecordHandler record)
 {
     [Function(nameof(ListWorkflowReadiness))]
     public Task<IResult> ListWorkflowReadiness(
@@ -20,4 +20,17 @@ public sealed class ReadinessHttpFunctions(ReadinessHandler readiness)
         string name,
         FunctionContext context) =>
         readiness.GetAsync(name, context.CancellationToken);
+
+    [Function(nameof(ListWorkflowRecords))]
+    public Task<IResult> ListWorkflowRecords(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.WorkflowsRecord)] HttpRequest request,
+        FunctionContext context) =>
+        record.ListAsync(request.Query["window"], context.CancellationToken);
+
+    [Function(nameof(GetWorkflowRecord))]
+    public Task<IResult> GetWorkflowRecord(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.WorkflowRecord)] HttpRequest request,
+        string name,
+        FunctionContext context) =>
+        record.GetAsync(name, request.Query["window"], context.CancellationToken);
 }

@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
+using StreamCanvas.Activities.Records;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
 
@@ -11,7 +12,7 @@ namespace StreamCanvas.Functions;
 /// <summary>The orchestrator and activities under the Functions host; the same classes the standalone worker registers.</summary>
 public sealed class WorkflowDurableFunctions(
     LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot,
-    CloseGateLevelActivity closeGateLevel, AlertOwnerActivity alertOwner, ResolveWorkflowActivity resolveWorkflow)
+    CloseGateLevelActivity closeGateLevel, AlertOwnerActivity alertOwner, ResolveWorkflowActivity resolveWorkflow, RecordRunActivity recordRun)
 {
     [Function(nameof(WorkflowOrchestrator))]
     public static Task<WorkflowRunResult> RunWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -50,4 +51,8 @@ public sealed class WorkflowDurableFunctions(
     [Function(nameof(ResolveWorkflowActivity))]
     public Task<ResolvedWorkflow> ResolveWorkflow([ActivityTrigger] ResolveWorkflowRequest request, FunctionContext context) =>
         resolveWorkflow.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(RecordRunActivity))]
+    public Task<DoneRate?> RecordRun([ActivityTrigger] RecordRunRequest request, FunctionContext context) =>
+        recordRun.RunAsync(request, context.CancellationToken);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
 using StreamCanvas.Activities.Notices;
+using StreamCanvas.Activities.Records;
 using StreamCanvas.Orchestration;
 using StreamCanvas.Storage;
 
@@ -27,6 +28,7 @@ public static class DurableTasks
         DurableActivity.Of<CloseGateLevelActivity, GateLevelToClose, ApprovalDecision?>(),
         DurableActivity.Of<AlertOwnerActivity, OwnerAlert, bool>(),
         DurableActivity.Of<ResolveWorkflowActivity, ResolveWorkflowRequest, ResolvedWorkflow>(),
+        DurableActivity.Of<RecordRunActivity, RecordRunRequest, DoneRate?>(),
     ];
 
     /// <summary>Every activity class as a service, for the worker (standalone) or the triggers (Functions) to resolve.</summary>

@@ -45,6 +45,8 @@ public static class StreamCanvasServices
         // A reservation outlives any model call: no activity runs past the host's function timeout.
         services.AddSingleton<ITokenLedger>(sp => new TableTokenLedger(StorageClients.Tables(configuration), sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromSeconds(ModelOptions.HostFunctionTimeoutSeconds)));
+        services.AddSingleton<ModelPricing>();
+        services.AddSingleton<IRunRecords>(_ => new TableRunRecords(StorageClients.Tables(configuration)));
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
         services.AddHttpClient(ConnectionHealthProbe.HttpClientName);
@@ -100,6 +102,7 @@ public static class StreamCanvasServices
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();
         services.AddSingleton<ReadinessHandler>();
+        services.AddSingleton<RecordHandler>();
         services.AddSingleton<Api.Dashboard.DashboardHandler>();
         return services;
     }

@@ -17,6 +17,7 @@ internal static class ActivitySteps
         DateTime startedAt = context.CurrentUtcDateTime;
         StepOutcome outcome = await CallStepActivityAsync(context, run, step, attempt: 1, feedback: null, spent: null);
         TokenUsage? spent = outcome.Tokens;
+        decimal? costs = outcome.Cost;
         int attempt = 1;
         int transientTries = 1;
         int validationTries = 1;
@@ -30,6 +31,7 @@ internal static class ActivitySteps
                 await context.CreateTimer(TimeSpan.FromSeconds(Math.Max(1, outcome.Error.RetryAfterSeconds ?? 1)), CancellationToken.None);
                 outcome = await CallStepActivityAsync(context, run, step, attempt, feedback, spent);
                 spent = Add(spent, outcome.Tokens);
+            costs = Add(costs, outcome.Cost);
                 continue;
             }
 
@@ -62,6 +64,12 @@ internal static class ActivitySteps
             feedback = outcome.Error.Reason == FailureReasons.OutputInvalid ? outcome.Error.Message : null;
             outcome = await CallStepActivityAsync(context, run, step, ++attempt, feedback, spent);
             spent = Add(spent, outcome.Tokens);
+            costs = Add(costs, outcome.Cost);
+        }
+
+        if (outcome.DailyBudgetUsed is double share && share >= OwnerAlerts.BudgetWarningShare)
+        {
+            await OwnerAlerts.DailyBudgetAsync(context, run, step.Id, share);
         }
 
         var record = new StepRecord
@@ -74,6 +82,7 @@ internal static class ActivitySteps
             Attempts = attempt,
             Model = outcome.Model,
             Tokens = spent,
+            Cost = costs,
             ActivityMilliseconds = outcome.DurationMilliseconds,
             Error = outcome.Error,
         };
@@ -151,6 +160,8 @@ internal static class ActivitySteps
         };
         return await context.CallActivityAsync<StepOutcome>(nameof(LlmStepActivity), request);
     }
+
+    static decimal? Add(decimal? sum, decimal? cost) => sum is null && cost is null ? null : (sum ?? 0) + (cost ?? 0);
 
     static TokenUsage? Add(TokenUsage? a, TokenUsage? b) =>
         a is null ? b : b is null ? a : a.Plus(b);

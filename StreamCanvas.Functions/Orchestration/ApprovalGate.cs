@@ -56,6 +56,11 @@ internal static class ApprovalGate
             decision = await WaitForLevelAsync(context, run, gate, index, levelOpened, deadline);
         }
 
+        if (decision is null && !run.Cancelled)
+        {
+            telemetry.ApprovalTimedOut(step.Id, step.Escalation[^1].Name, step.OnTimeout);
+        }
+
         if (decision is null && step.OnTimeout != TimeoutActions.Fail)
         {
             await OwnerAlerts.TimedOutAsync(context, run, step.Id, step.OnTimeout == TimeoutActions.Approve ? "approved" : "rejected");

@@ -63,12 +63,12 @@ internal static class MapItems
         try
         {
             await StepSequence.RunAsync(context, item, telemetry);
-            return new MapItemResult(true, item.LastOutput()?.DeepClone(), null, Tokens(item), startedAt, context.CurrentUtcDateTime);
+            return new MapItemResult(true, item.LastOutput()?.DeepClone(), null, Tokens(item), startedAt, context.CurrentUtcDateTime, Cost(item));
         }
         catch (WorkflowFailedException failure)
         {
             var error = new StepError(failure.Reason, $"step '{failure.StepId}': {failure.Detail}", Retryable: false);
-            return new MapItemResult(false, null, error, Tokens(item), startedAt, context.CurrentUtcDateTime);
+            return new MapItemResult(false, null, error, Tokens(item), startedAt, context.CurrentUtcDateTime, Cost(item));
         }
     }
 
@@ -78,7 +78,9 @@ internal static class MapItems
         int completion = item.Timeline.Sum(r => r.Tokens?.Completion ?? 0);
         return prompt + completion == 0 ? null : new TokenUsage(prompt, completion);
     }
+
+    static decimal? Cost(RunState item) => item.Timeline.Any(r => r.Cost is not null) ? item.Timeline.Sum(r => r.Cost ?? 0) : null;
 }
 
 /// <summary>How one map item ended; an item's own steps stay out of the run's timeline (there can be thousands).</summary>
-public sealed record MapItemResult(bool Succeeded, JsonNode? Output, StepError? Error, TokenUsage? Tokens, DateTime StartedAt, DateTime CompletedAt);
+public sealed record MapItemResult(bool Succeeded, JsonNode? Output, StepError? Error, TokenUsage? Tokens, DateTime StartedAt, DateTime CompletedAt, decimal? Cost = null);

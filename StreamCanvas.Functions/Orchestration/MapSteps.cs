@@ -61,6 +61,7 @@ internal static partial class MapSteps
         {
             CompletedAt = context.CurrentUtcDateTime,
             Tokens = Sum(results.Select(r => r?.Tokens)),
+            Cost = results.Any(r => r?.Cost is not null) ? results.Sum(r => r?.Cost ?? 0) : null,
             Progress = new StepProgress(step.Id, step.Kind, items.Count, done, 0, failed),
         };
         if (failed <= tolerated && done + failed == items.Count)

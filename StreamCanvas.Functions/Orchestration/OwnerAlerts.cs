@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Records;
 using StreamCanvas.Definitions;
 
 namespace StreamCanvas.Orchestration;
@@ -27,6 +28,32 @@ internal static class OwnerAlerts
     /// <summary>An approval's last level timed out and its onTimeout decided (a timeout that fails the run alerts as a failure).</summary>
     public static Task TimedOutAsync(TaskOrchestrationContext context, RunState run, string gateStep, string decided) =>
         SendAsync(context, run, AlertConditions.ApprovalTimedOut, gateStep, FailureReasons.ApprovalTimeout, $"approval '{gateStep}' had no decision; onTimeout {decided} it");
+
+    /// <summary>From this share of the daily token budget on, the owner hears about it (once a day, and again at 100 %).</summary>
+    public const double BudgetWarningShare = 0.8;
+
+    /// <summary>The first revision that alerts on the daily budget and the definition-of-done pass rate.</summary>
+    public const int QualityFromRevision = 4;
+
+    public static Task DailyBudgetAsync(TaskOrchestrationContext context, RunState run, string stepId, double share)
+    {
+        if (run.EngineRevision < QualityFromRevision)
+        {
+            return Task.CompletedTask;
+        }
+
+        int? limit = run.Definition.Budgets?.DailyTokens;
+        return share >= 1
+            ? SendAsync(context, run, AlertConditions.DailyBudgetExhausted, stepId, FailureReasons.BudgetExceeded,
+                $"the daily budget of {limit} tokens is used up; llm steps fail with budget-exceeded until 00:00 UTC")
+            : SendAsync(context, run, AlertConditions.DailyBudgetWarning, stepId, null,
+                $"{Math.Floor(share * 100)} % of the daily budget of {limit} tokens is used");
+    }
+
+    /// <summary>The definition-of-done pass rate fell below owner.doneRateAlert.below over its window.</summary>
+    public static Task DoneRateLowAsync(TaskOrchestrationContext context, RunState run, DoneRate rate, DoneRateAlert declared) =>
+        SendAsync(context, run, AlertConditions.DoneRateLow, null, null,
+            $"definition of done met by {rate.Passed} of {rate.Runs} runs in the last {declared.WindowHours} h ({Math.Round(rate.Share * 100)} %), below the declared {Math.Round(declared.Below * 100)} %");
 
     static async Task SendAsync(TaskOrchestrationContext context, RunState run, string condition, string? stepId, string? reason, string message)
     {

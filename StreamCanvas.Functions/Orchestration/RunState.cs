@@ -152,9 +152,12 @@ public sealed class RunState
             Timeline.Sum(r => r.Tokens?.Prompt ?? 0),
             Timeline.Sum(r => r.Tokens?.Completion ?? 0),
             Timeline.Count,
-            ApprovalWaitSeconds);
+            ApprovalWaitSeconds,
+            Timeline.Sum(r => r.Cost ?? 0));
         return parent?.Totals() is { } outer
-            ? new RunTotals(outer.PromptTokens + own.PromptTokens, outer.CompletionTokens + own.CompletionTokens, outer.StepsExecuted + own.StepsExecuted, outer.ApprovalWaitSeconds + own.ApprovalWaitSeconds)
+            ? new RunTotals(
+                outer.PromptTokens + own.PromptTokens, outer.CompletionTokens + own.CompletionTokens, outer.StepsExecuted + own.StepsExecuted,
+                outer.ApprovalWaitSeconds + own.ApprovalWaitSeconds, outer.Cost + own.Cost)
             : own;
     }
 

@@ -47,6 +47,18 @@ public sealed class RunTelemetry(TaskOrchestrationContext context, string workfl
         }
     }
 
+    /// <summary>
+    /// Counted when a gate's last level runs out with no decision, whatever its onTimeout does (approve, reject or
+    /// fail), so an owner's alert sees every timeout and not only those that fail the run.
+    /// </summary>
+    public void ApprovalTimedOut(string gate, string level, string action)
+    {
+        if (!context.IsReplaying)
+        {
+            RunMetrics.ApprovalTimeouts.Add(1, Tag(TelemetryTags.Workflow, workflow), Tag(TelemetryTags.Gate, gate), Tag(TelemetryTags.Level, level), Tag(TelemetryTags.Outcome, action));
+        }
+    }
+
     public void Completed(string outcome)
     {
         if (context.IsReplaying)

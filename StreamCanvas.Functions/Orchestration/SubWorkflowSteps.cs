@@ -56,6 +56,7 @@ internal static class SubWorkflowSteps
             {
                 Status = StepStatuses.Succeeded, CompletedAt = context.CurrentUtcDateTime,
                 Tokens = new TokenUsage(child.Totals.PromptTokens, child.Totals.CompletionTokens),
+                Cost = child.Totals.Cost == 0 ? null : child.Totals.Cost,
             });
             return run.NextAfter(step);
         }

@@ -17,11 +17,13 @@ public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, 
         var run = new RunState(request);
         WorkflowDefinition definition = request.Definition;
         var telemetry = new RunTelemetry(context, definition.Name);
+        DateTime startedAt = context.CurrentUtcDateTime;
         telemetry.Started();
         try
         {
             WorkflowRunResult result = await InterpretAsync(context, run, telemetry);
             telemetry.Completed(result.Outcome);
+            await RunRecording.FinishedAsync(context, run, startedAt, result.Outcome);
             return result;
         }
         catch (WorkflowFailedException failure)
@@ -29,6 +31,7 @@ public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, 
             telemetry.StepsFinished(run.Timeline);
             telemetry.Failed(failure);
             await OwnerAlerts.RunFailedAsync(context, run, failure);
+            await RunRecording.FinishedAsync(context, run, startedAt, RunOutcomes.Failed, failure);
             throw;
         }
         catch (Exception unexpected)
@@ -39,6 +42,7 @@ public sealed class WorkflowOrchestrator : TaskOrchestrator<WorkflowRunRequest, 
             telemetry.StepsFinished(run.Timeline);
             telemetry.Failed(failure);
             await OwnerAlerts.RunFailedAsync(context, run, failure);
+            await RunRecording.FinishedAsync(context, run, startedAt, RunOutcomes.Failed, failure);
             throw;
         }
     }

@@ -24,8 +24,10 @@ public sealed record WorkflowRunRequest(
     /// 3: when a gate level's time runs out, an activity closes the level in the decision table first (a decision
     ///    that claimed the level in time is applied), and a decision event for another level is ignored.
     ///    Also: a failed run, and an approval reaching its last level or timing out, alert the owner (owner.alerts) through an activity.
+    /// 4: an llm step's daily budget share can alert the owner (80 % and 100 %), and every run ends by writing its
+    ///    row for the live record through an activity (which answers the definition-of-done pass rate to alert on).
     /// </summary>
-    public const int CurrentEngineRevision = 3;
+    public const int CurrentEngineRevision = 4;
 
     [JsonIgnore]
     public int Revision => EngineRevision ?? 1;

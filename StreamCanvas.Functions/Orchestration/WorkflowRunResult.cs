@@ -9,7 +9,7 @@ public sealed record WorkflowRunResult
     public required string Workflow { get; init; }
     public required string Version { get; init; }
 
-    /// <summary><see cref="RunOutcomes.Succeeded"/> or <see cref="RunOutcomes.FailedCriteria"/>.</summary>
+    /// <summary><see cref="Definitions.RunOutcomes.Succeeded"/> or <see cref="Definitions.RunOutcomes.FailedCriteria"/>.</summary>
     public required string Outcome { get; init; }
 
     /// <summary>Each executed step's output, by step id.</summary>
@@ -18,13 +18,6 @@ public sealed record WorkflowRunResult
     public required IReadOnlyList<CriterionResult> DefinitionOfDone { get; init; }
     public required IReadOnlyList<StepRecord> Steps { get; init; }
     public required RunTotals Totals { get; init; }
-}
-
-public static class RunOutcomes
-{
-    public const string Succeeded = "succeeded";
-    public const string FailedCriteria = "failed-criteria";
-    public const string Failed = "failed";
 }
 
 /// <summary>Whether one definition-of-done criterion held, and the value it looked at.</summary>
@@ -41,6 +34,9 @@ public sealed record StepRecord
     public int Attempts { get; init; } = 1;
     public string? Model { get; init; }
     public TokenUsage? Tokens { get; init; }
+
+    /// <summary>The model calls' cost at the configured prices, every attempt included.</summary>
+    public decimal? Cost { get; init; }
     public double? ActivityMilliseconds { get; init; }
 
     /// <summary>Wall-clock time of the step from its start to its end, retries and approval waits included.</summary>
@@ -75,7 +71,8 @@ public static class StepStatuses
     public const string Cancelled = "cancelled";
 }
 
-public sealed record RunTotals(int PromptTokens, int CompletionTokens, int StepsExecuted, double ApprovalWaitSeconds)
+/// <param name="Cost">Model cost at the configured prices (Model:Pricing); unpriced models add nothing.</param>
+public sealed record RunTotals(int PromptTokens, int CompletionTokens, int StepsExecuted, double ApprovalWaitSeconds, decimal Cost = 0)
 {
     public int TotalTokens => PromptTokens + CompletionTokens;
 }

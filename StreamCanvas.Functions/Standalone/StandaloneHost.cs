@@ -100,6 +100,7 @@ public static partial class StandaloneHost
         }));
         app.Use(async (context, next) =>
         {
+            PlatformHeaders.Strip(context.Request);
             if (LocalRequests.Refuse(context.Request, app.Environment) is { } refused)
             {
                 await refused.ExecuteAsync(context);

@@ -25,6 +25,8 @@ public static class StandaloneRoutes
             handler.VersionsAsync(name, client, ct));
         keyed.MapGet(ApiRoutes.WorkflowsReadiness, (ReadinessHandler handler, CancellationToken ct) => handler.ListAsync(ct));
         keyed.MapGet(ApiRoutes.WorkflowReadiness, (string name, ReadinessHandler handler, CancellationToken ct) => handler.GetAsync(name, ct));
+        keyed.MapGet(ApiRoutes.WorkflowsRecord, (string? window, RecordHandler handler, CancellationToken ct) => handler.ListAsync(window, ct));
+        keyed.MapGet(ApiRoutes.WorkflowRecord, (string name, string? window, RecordHandler handler, CancellationToken ct) => handler.GetAsync(name, window, ct));
         keyed.MapGet(ApiRoutes.Approvals, (HttpRequest request, DurableTaskClient client, ListApprovalsHandler handler, CancellationToken ct) =>
             handler.ListAsync(request, client, ct));
 

@@ -11,7 +11,9 @@ public static class RunMetrics
     public static readonly Histogram<double> RunDuration = StreamCanvasTelemetry.Meter.CreateHistogram<double>("streamcanvas.run.duration", "s", "Run duration, start to end, approval waits included");
     public static readonly Histogram<double> StepDuration = StreamCanvasTelemetry.Meter.CreateHistogram<double>("streamcanvas.step.duration", "s", "Step duration, retries and backoff included");
     public static readonly Counter<long> Tokens = StreamCanvasTelemetry.Meter.CreateCounter<long>("streamcanvas.tokens", "{token}", "Model tokens (tag direction: input or output)");
+    public static readonly Counter<double> Cost = StreamCanvasTelemetry.Meter.CreateCounter<double>("streamcanvas.cost", "{currency}", "Model cost at the configured prices (Model:Pricing), by workflow, step and model");
     public static readonly Histogram<double> ApprovalLatency = StreamCanvasTelemetry.Meter.CreateHistogram<double>("streamcanvas.approval.latency", "s", "Gate opened to decided");
+    public static readonly Counter<long> ApprovalTimeouts = StreamCanvasTelemetry.Meter.CreateCounter<long>("streamcanvas.approval.timeouts", "{gate}", "Gates whose last level ran out with no decision (tag outcome: the onTimeout action applied)");
     public static readonly Counter<long> Escalations = StreamCanvasTelemetry.Meter.CreateCounter<long>("streamcanvas.approval.escalations", "{escalation}", "Gates that moved to a further level");
     public static readonly Counter<long> Failures = StreamCanvasTelemetry.Meter.CreateCounter<long>("streamcanvas.failures", "{failure}", "Failed steps and unmet definitions of done, by reason class");
 }

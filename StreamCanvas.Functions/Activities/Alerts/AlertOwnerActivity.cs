@@ -27,7 +27,8 @@ public sealed partial class AlertOwnerActivity(
             return false;
         }
 
-        DateTime windowStart = WindowStart(alert.OccurredAt, TimeSpan.FromMinutes(Math.Max(1, options.Value.WindowMinutes)));
+        TimeSpan window = AlertConditions.IsDaily(alert.Condition) ? TimeSpan.FromDays(1) : TimeSpan.FromMinutes(Math.Max(1, options.Value.WindowMinutes));
+        DateTime windowStart = WindowStart(alert.OccurredAt, window);
         string conditionKey = $"{alert.Condition}|{windowStart.ToString("yyyyMMddTHHmm", CultureInfo.InvariantCulture)}";
         AlertClaim claim = await claims.ClaimAsync(alert.Workflow, conditionKey, alert.InstanceId, cancellationToken);
         if (!claim.Send)
@@ -72,6 +73,8 @@ public sealed partial class AlertOwnerActivity(
             AlertConditions.RunFailed =>
                 $"{alert.Workflow} {alert.Version}: run {alert.InstanceId} failed at step '{alert.StepId}' ({alert.Reason}): {alert.Message}\n" +
                 $"Run: {runUrl}\nFurther failures of this workflow until the window that began {windowStart:u} ends are not alerted again.",
+            AlertConditions.DailyBudgetWarning or AlertConditions.DailyBudgetExhausted or AlertConditions.DoneRateLow =>
+                $"{alert.Workflow} {alert.Version}: {alert.Message}\nLatest run: {runUrl}",
             _ => $"{alert.Workflow} {alert.Version}: {alert.Condition} in run {alert.InstanceId}: {alert.Message}\nRun: {runUrl}",
         };
 

@@ -36,6 +36,9 @@ public sealed class ModelOptions
     /// <summary>Limits each deployment's calls to its quota (Model:Quota), counted per endpoint and deployment; none by default.</summary>
     public ModelQuotaOptions Quota { get; set; } = new();
 
+    /// <summary>Price per 1K input and output tokens by model (or deployment) name: Model:Pricing:&lt;model&gt;:InputPer1K.</summary>
+    public Dictionary<string, ModelPrice> Pricing { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The host's limit for one function execution (host.json functionTimeout).</summary>
     public const int HostFunctionTimeoutSeconds = 15 * 60;
 }

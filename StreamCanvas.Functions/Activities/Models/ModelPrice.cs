@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace StreamCanvas.Activities.Models;
+
+/// <summary>What a model's tokens cost, per 1 000, in the currency the operator bills in (one currency for all).</summary>
+public sealed class ModelPrice
+{
+    public decimal InputPer1K { get; set; }
+    public decimal OutputPer1K { get; set; }
+}
+
+/// <summary>Prices model calls with Model:Pricing; a model without a price costs nothing we can state (null).</summary>
+public sealed class ModelPricing(IOptions<ModelOptions> options)
+{
+    public decimal? Cost(string? model, TokenUsage? tokens)
+    {
+        if (model is null || tokens is null || !options.Value.Pricing.TryGetValue(model, out ModelPrice? price))
+        {
+            return null;
+        }
+
+        return decimal.Round((tokens.Prompt * price.InputPer1K + tokens.Completion * price.OutputPer1K) / 1000m, 6);
+    }
+}
