@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using StreamCanvas.Definitions;
 using StreamCanvas.Hosting;
-using StreamCanvas.Orchestration;
 using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Tests.Infra;
