@@ -94,7 +94,7 @@ public sealed class StorageRestartTests
             await Task.Delay(100);
         }
 
-        // Saved as its servers closed; it gets a generous while to exit by itself before it is killed.
-        await azurite.StopAsync(TimeSpan.FromSeconds(15));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await azurite.DisposeAsync();
     }
 }
