@@ -69,6 +69,9 @@ param approvalWebhooks { *: string } = {}
 @description('Approver groups (Approvals:Groups:<group>): group name to its members\' addresses, separated by commas; each member gets their own approval link.')
 param approverGroups { *: string } = {}
 
+@description('Model prices (Model:Pricing:<model>): per 1K input and output tokens, as decimal strings in the currency you bill in; unpriced models show no cost.')
+param modelPricing { *: { inputPer1K: string, outputPer1K: string } } = {}
+
 @description('Object id of the person or pipeline that operates the app: sets the vault\'s secrets and uploads packages; empty grants no one.')
 param operatorPrincipalId string = ''
 
@@ -237,6 +240,7 @@ module appSettings 'modules/appsettings.bicep' = {
     toolConnections: toolConnections
     approvalWebhooks: approvalWebhooks
     approverGroups: approverGroups
+    modelPricing: modelPricing
   }
 }
 

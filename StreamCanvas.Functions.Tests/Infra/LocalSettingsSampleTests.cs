@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Definitions;
@@ -57,6 +58,10 @@ public sealed class LocalSettingsSampleTests
 
     static string WebhooksMap => $"{ApprovalOptions.Section}__{nameof(ApprovalOptions.Webhooks)}";
 
+    static string PricingMap => $"{ModelOptions.Section}__{nameof(ModelOptions.Pricing)}";
+
+    const string SampleDefaultModel = "gpt-4o-mini";
+
     /// <summary>
     /// The names the sample workflows give map entries: the connections tool steps call, the webhooks levels
     /// notify and the owners' alert channels.
@@ -72,6 +77,9 @@ public sealed class LocalSettingsSampleTests
                 .Concat(definitions.Select(d => d.Owner.Alerts)).OfType<string>()
                 .Where(n => n != ApprovalOptions.NoNotice).Distinct()],
             [GroupsMap] = [.. steps.OfType<ApprovalStep>().SelectMany(s => s.Escalation).Select(l => l.Group).OfType<string>().Distinct()],
+
+            // Prices for the models llm steps name, and the sample's default model that serves the rest.
+            [PricingMap] = [.. steps.OfType<LlmStep>().Select(s => s.Model).OfType<string>().Append(SampleDefaultModel).Distinct()],
         };
     }
 

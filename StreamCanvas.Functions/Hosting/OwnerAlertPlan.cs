@@ -47,7 +47,13 @@ public sealed record OwnerAlertPlan
                 ShortName = ShortName(g.Key),
                 Emails = [.. g.Select(d => d.Owner.Contact).Where(IsEmail).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal)],
                 Channels = [.. g.Select(d => d.Owner.Alerts).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
-                Workflows = [.. g.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => new OwnerAlertWorkflow { Name = d.Name })],
+                Workflows = [.. g.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => new OwnerAlertWorkflow
+                {
+                    Name = d.Name,
+                    DoneRateAlert = d.Owner.DoneRateAlert is { } declared
+                        ? new DoneRateThreshold((int)Math.Round(declared.Below * 100), declared.WindowHours, declared.MinRuns)
+                        : null,
+                })],
             })
             .ToList();
 

@@ -45,6 +45,9 @@ param approvalWebhooks { *: string }
 @description('Approver groups (Approvals:Groups:<group>): group name to its members\' addresses, separated by commas.')
 param approverGroups { *: string } = {}
 
+@description('Model prices (Model:Pricing:<model>): model or deployment name to its price per 1K input and output tokens.')
+param modelPricing { *: { inputPer1K: string, outputPer1K: string } } = {}
+
 func secretReference(vaultUri string, secretName string) string =>
   '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName})'
 
@@ -135,6 +138,17 @@ var groups = toObject(
   g => g.value
 )
 
+// Model:Pricing:<model>:InputPer1K and :OutputPer1K: what cost per step, run, workflow and day is computed from.
+var pricing = reduce(
+  items(modelPricing),
+  {},
+  (prices, m) =>
+    union(prices, {
+      'Model__Pricing__${m.key}__InputPer1K': m.value.inputPer1K
+      'Model__Pricing__${m.key}__OutputPer1K': m.value.outputPer1K
+    })
+)
+
 resource site 'Microsoft.Web/sites@2025-03-01' existing = {
   name: functionAppName
 }
@@ -149,6 +163,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     toolHealthPaths,
     toolHeaders,
     groups,
-    webhooks
+    webhooks,
+    pricing
   )
 }
