@@ -42,7 +42,9 @@ public static class StreamCanvasServices
         services.AddSingleton<IModelQuotaStore>(_ => new TableModelQuotaStore(StorageClients.Tables(configuration)));
         LimitModelCallsToQuota(services);
 
-        services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
+        // A reservation outlives any model call: no activity runs past the host's function timeout.
+        services.AddSingleton<ITokenLedger>(sp => new TableTokenLedger(StorageClients.Tables(configuration), sp.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromSeconds(ModelOptions.HostFunctionTimeoutSeconds)));
         services.AddSingleton<ModelPricing>();
         services.AddSingleton<IRunRecords>(_ => new TableRunRecords(StorageClients.Tables(configuration)));
 
@@ -90,6 +92,9 @@ public static class StreamCanvasServices
         services.AddSingleton<SampleCms>();
 
         services.AddSingleton<IStartClaims>(sp => new TableStartClaims(StorageClients.Tables(configuration).GetTableClient(TableStartClaims.TableName), sp.GetRequiredService<TimeProvider>()));
+        services.Configure<ClaimsOptions>(configuration.GetSection(ClaimsOptions.Section));
+        services.AddSingleton<ClaimsRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClaimsRetention>());
         services.Configure<StartQueueOptions>(configuration.GetSection(StartQueueOptions.Section));
         services.AddSingleton<StartQueues>();
         services.AddSingleton<QueueStartHandler>();
