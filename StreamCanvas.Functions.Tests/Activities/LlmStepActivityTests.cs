@@ -32,6 +32,11 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         return new LlmStepActivity(ModelPipeline.Build(new DeploymentChatClient(options.Value), options.Value), ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
     }
 
+    static ModelPricing Pricing() => new(Microsoft.Extensions.Options.Options.Create(new ModelOptions()));
+
+    static TableTokenLedger Ledger(StreamCanvas.Standalone.Azurite azurite, TimeProvider clock) =>
+        new(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString), clock, TimeSpan.FromMinutes(15));
+
     static LlmStepRequest Request(string output = "text") =>
         new(new StepIdentity("run-1", "wf", "draft", 1), "Write a haiku", "Be brief", null, 0.2, 50, output, null);
 
@@ -223,7 +228,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
     public async Task RunAsync_DailyBudget_RefusesTheCallThatWouldExceedIt()
     {
         var azurite = await SharedAzurite.GetAsync();
-        ledger = new TableTokenLedger(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString));
+        ledger = Ledger(azurite, TimeProvider.System);
         string workflow = "budget-" + Guid.NewGuid().ToString("N")[..8];
         stub.Enqueue(OpenAIStub.Reply.Completion("one", promptTokens: 40, completionTokens: 10));
         LlmStepRequest request = Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyTokenBudget = 100 };
@@ -243,7 +248,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
     public async Task RunAsync_GraderRateLimited_IsClassifiedLikeTheMainCallWithItsWaitAndTheFirstCallsTokens()
     {
         var azurite = await SharedAzurite.GetAsync();
-        ledger = new TableTokenLedger(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString));
+        ledger = Ledger(azurite, TimeProvider.System);
         string workflow = "grader-" + Guid.NewGuid().ToString("N")[..8];
         stub.Enqueue(
             OpenAIStub.Reply.Completion("{ \"claim\": \"x\" }", 10, 5),
@@ -268,7 +273,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
     public async Task RunAsync_AttemptCrashesWithAnUnexpectedError_ReservationIsGivenBack()
     {
         var azurite = await SharedAzurite.GetAsync();
-        ledger = new TableTokenLedger(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString));
+        ledger = Ledger(azurite, TimeProvider.System);
         string workflow = "crash-" + Guid.NewGuid().ToString("N")[..8];
         var model = new Mock<Microsoft.Extensions.AI.IChatClient>();
         model.Setup(m => m.GetResponseAsync(It.IsAny<IEnumerable<Microsoft.Extensions.AI.ChatMessage>>(), It.IsAny<Microsoft.Extensions.AI.ChatOptions?>(), It.IsAny<CancellationToken>()))
@@ -279,6 +284,45 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
             Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyTokenBudget = 100_000 }, CancellationToken.None));
 
         Assert.Equal(0, await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RunAsync_AttemptWhoseProcessDiesMidCall_ItsReservationExpiresAndFreesTheBudget()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        ledger = Ledger(azurite, clock);
+        string workflow = "killed-" + Guid.NewGuid().ToString("N")[..8];
+        var calling = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hung = new Mock<Microsoft.Extensions.AI.IChatClient>();
+        hung.Setup(m => m.GetResponseAsync(It.IsAny<IEnumerable<Microsoft.Extensions.AI.ChatMessage>>(), It.IsAny<Microsoft.Extensions.AI.ChatOptions?>(), It.IsAny<CancellationToken>()))
+            .Returns(() =>
+            {
+                calling.TrySetResult();
+                return new TaskCompletionSource<Microsoft.Extensions.AI.ChatResponse>().Task; // never answers: the process is killed during the call
+            });
+        var answering = new Mock<Microsoft.Extensions.AI.IChatClient>();
+        answering.Setup(m => m.GetResponseAsync(It.IsAny<IEnumerable<Microsoft.Extensions.AI.ChatMessage>>(), It.IsAny<Microsoft.Extensions.AI.ChatOptions?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new Microsoft.Extensions.AI.ChatResponse(new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.Assistant, "fine"))
+            {
+                ModelId = "gpt-test",
+                Usage = new Microsoft.Extensions.AI.UsageDetails { InputTokenCount = 10, OutputTokenCount = 5, TotalTokenCount = 15 },
+            });
+        LlmStepRequest request = Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), MaxTokens = 100 };
+        int estimate = TokenEstimate.ForCall(request.System, request.Prompt, request.MaxTokens);
+        int budget = estimate + (estimate / 2);
+
+        // The first attempt reserves and is never settled; while its reservation lives, the second does not fit.
+        _ = new LlmStepActivity(hung.Object, ledger, Pricing(), clock, NullLogger<LlmStepActivity>.Instance).RunAsync(request with { DailyTokenBudget = budget }, CancellationToken.None);
+        await calling.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        var retried = new LlmStepActivity(answering.Object, ledger, Pricing(), clock, NullLogger<LlmStepActivity>.Instance);
+        StepOutcome whileHeld = await retried.RunAsync(request with { Step = request.Step with { Attempt = 2 }, DailyTokenBudget = budget }, CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
+        StepOutcome afterExpiry = await retried.RunAsync(request with { Step = request.Step with { Attempt = 3 }, DailyTokenBudget = budget }, CancellationToken.None);
+
+        Assert.Equal(FailureReasons.BudgetExceeded, whileHeld.Error?.Reason);
+        Assert.True(afterExpiry.Succeeded, afterExpiry.Error?.Message);
+        Assert.Equal(15, await ledger.UsedAsync(workflow, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), CancellationToken.None));
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
     public async Task RunAsync_GroupLevel_EachMemberGetsTheirOwnLinkSignedForThem()
     {
         Assert.True(await activity.RunAsync(Notice(new JsonObject { ["input.title"] = "t" }, group: "editors"), CancellationToken.None));
-        (JsonObject message, _) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        (JsonObject message, _) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(2));
 
         JsonObject[] links = [.. message["links"]!.AsArray().Select(l => l!.AsObject())];
         Assert.Equal(["ed@example.com", "erin@example.com", "frank@example.com"], links.Select(l => l["approver"]!.GetValue<string>()));
@@ -84,7 +84,7 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
         var snapshot = new JsonObject { ["input.title"] = "Durable timers", ["steps.draft.output.text"] = "A short draft." };
 
         Assert.True(await activity.RunAsync(Notice(snapshot), CancellationToken.None));
-        (JsonObject message, _) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(120));
+        (JsonObject message, _) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(3));
 
         Assert.Equal("A short draft.", message["snapshot"]!["steps.draft.output.text"]!.GetValue<string>());
         Assert.False(message["snapshotOmitted"]!.GetValue<bool>());
@@ -100,7 +100,7 @@ public sealed class NotifyApproversActivityTests : IAsyncLifetime
         var snapshot = new JsonObject { ["input.title"] = "Durable timers", ["steps.draft.output.text"] = new string('w', 60_000) };
 
         Assert.True(await activity.RunAsync(Notice(snapshot), CancellationToken.None));
-        (JsonObject message, long bytes) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(120));
+        (JsonObject message, long bytes) = await received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(3));
 
         Assert.InRange(bytes, 1, 28 * 1024);
         Assert.True(message["snapshotOmitted"]!.GetValue<bool>());

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using StreamCanvas.Definitions;
+using StreamCanvas.Storage;
+using StreamCanvas.Tests.Support;
 
 namespace StreamCanvas.Tests.Api;
 
@@ -188,6 +192,39 @@ public sealed class OperatorApiTests(OperatorHost fixture) : IClassFixture<Opera
         await AssertProblemAsync(await Http.DeleteAsync(OperatorHost.RunUrl(purged)), HttpStatusCode.NotFound);
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(OperatorHost.RunUrl(kept))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(OperatorHost.RunUrl(running))).StatusCode);
+    }
+
+    [Fact]
+    public async Task PurgeRun_DecidedRun_DeletesItsDecisionRowsAndStartClaim()
+    {
+        string id = await fixture.WaitingAtGateAsync("purge my decision");
+        JsonObject finished = await GateDecisions.DecideAsync(fixture.Host, id);
+        Assert.Equal("Completed", finished["runtimeStatus"]!.GetValue<string>());
+        var tables = new TableServiceClient(fixture.Host.Settings["AzureWebJobsStorage"]);
+        TableClient decisions = tables.GetTableClient(ApprovalDecisionStore.TableName);
+        TableClient starts = tables.GetTableClient(TableStartClaims.TableName);
+        string partition = Uri.EscapeDataString(id);
+
+        // A claim a start left behind (it died between claiming and scheduling): the purge removes it as well.
+        await starts.CreateIfNotExistsAsync();
+        await starts.UpsertEntityAsync(new TableEntity(RunIds.WorkflowOf(id), partition) { ["ClaimedAt"] = DateTimeOffset.UtcNow });
+        Assert.NotEmpty(await RowsAsync(decisions, partition));
+
+        Assert.Equal(HttpStatusCode.OK, (await Http.DeleteAsync(OperatorHost.RunUrl(id))).StatusCode);
+
+        Assert.Empty(await RowsAsync(decisions, partition));
+        Assert.False((await starts.GetEntityIfExistsAsync<TableEntity>(RunIds.WorkflowOf(id), partition)).HasValue);
+    }
+
+    static async Task<List<string>> RowsAsync(TableClient table, string partition)
+    {
+        var rows = new List<string>();
+        await foreach (TableEntity row in table.QueryAsync<TableEntity>(e => e.PartitionKey == partition))
+        {
+            rows.Add(row.RowKey);
+        }
+
+        return rows;
     }
 
     [Fact]

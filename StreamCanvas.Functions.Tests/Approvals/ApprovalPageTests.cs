@@ -42,7 +42,7 @@ public sealed class ApprovalPageTests
     {
         while (true)
         {
-            JsonObject notice = await setup.Notices.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(120));
+            JsonObject notice = await setup.Notices.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(3));
             if (notice["instanceId"]!.GetValue<string>() == instanceId && notice["gateId"]!.GetValue<string>() == gateId)
             {
                 JsonObject link = Assert.Single(notice["links"]!.AsArray())!.AsObject();
@@ -55,7 +55,7 @@ public sealed class ApprovalPageTests
     static async Task<IPage> OpenAsync(HeadlessChromium chromium, string url)
     {
         IPage page = await chromium.Browser.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
+        page.SetDefaultTimeout(120_000);
         await page.GotoAsync(url);
         return page;
     }
@@ -85,7 +85,7 @@ public sealed class ApprovalPageTests
         await page.Locator("button.approve").ClickAsync();
         await Assertions.Expect(page.Locator("#result")).ToHaveAttributeAsync("data-result", "decided");
         await Assertions.Expect(page.Locator("#result")).ToContainTextAsync("Approved by ed@example.com");
-        JsonObject run = await setup.Host.WaitForRunAsync(id, TimeSpan.FromSeconds(120));
+        JsonObject run = await setup.Host.WaitForRunAsync(id);
 
         Assert.Equal("succeeded", run["outcome"]!.GetValue<string>());
         Assert.Equal("ed@example.com", run["outputs"]!["review"]!["decidedBy"]!.GetValue<string>());
@@ -120,7 +120,7 @@ public sealed class ApprovalPageTests
         await second.Locator("input[name=criterion]").CheckAsync();
         await second.Locator("button.approve").ClickAsync();
         await Assertions.Expect(second.Locator("#result")).ToHaveAttributeAsync("data-result", "decided");
-        JsonObject run = await setup.Host.WaitForRunAsync(id, TimeSpan.FromSeconds(120));
+        JsonObject run = await setup.Host.WaitForRunAsync(id);
         JsonObject history = (await setup.Host.Http.GetFromJsonAsync<JsonObject>($"api/runs/{Uri.EscapeDataString(id)}/history"))!;
 
         Assert.Equal("succeeded", run["outcome"]!.GetValue<string>());

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DurableTask.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -111,5 +112,44 @@ public sealed class WorkItemLockRenewalTests
 
         Assert.True(Volatile.Read(ref attempts) >= 2);
         await renewal.CompleteTaskActivityWorkItemAsync(item, new TaskMessage());
+    }
+
+    /// <summary>
+    /// A renewal changes the message's pop receipt: one landing while the provider deletes the finished item's message
+    /// makes the delete miss, and the message comes back. Completing therefore waits for a renewal in flight.
+    /// </summary>
+    [Fact]
+    public async Task CompletedWhileARenewalIsInFlight_CompletesOnlyAfterTheRenewal()
+    {
+        var renewing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var order = new ConcurrentQueue<string>();
+        inner.Setup(s => s.RenewTaskActivityWorkItemLockAsync(It.IsAny<TaskActivityWorkItem>()))
+            .Returns(async (TaskActivityWorkItem item) =>
+            {
+                renewing.TrySetResult();
+                await release.Task;
+                order.Enqueue("renewed");
+                return item;
+            });
+        inner.Setup(s => s.CompleteTaskActivityWorkItemAsync(It.IsAny<TaskActivityWorkItem>(), It.IsAny<TaskMessage>()))
+            .Returns(() =>
+            {
+                order.Enqueue("completed");
+                return Task.CompletedTask;
+            });
+        WorkItemLockRenewal renewal = Renewal();
+        TaskActivityWorkItem item = await renewal.LockNextTaskActivityWorkItem(TimeSpan.FromSeconds(1), CancellationToken.None);
+        await AdvanceUntilAsync(() => renewing.Task.IsCompleted ? 1 : 0, 1);
+        Assert.True(renewing.Task.IsCompleted);
+
+        Task completing = renewal.CompleteTaskActivityWorkItemAsync(item, new TaskMessage());
+
+        Assert.False(completing.IsCompleted);
+        Assert.Empty(order);
+        release.SetResult();
+        await completing.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(["renewed", "completed"], order);
+        Assert.Equal(0, renewal.Renewing);
     }
 }

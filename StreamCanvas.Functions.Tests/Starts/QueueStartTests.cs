@@ -87,7 +87,7 @@ public sealed class QueueStartTests
 
     static async Task<string> WaitForSingleRunAsync(StandaloneHostProcess host, string workflow)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         while (DateTime.UtcNow < deadline)
         {
             using HttpResponseMessage response = await host.Http.GetAsync($"api/runs?workflow={workflow}");
@@ -108,7 +108,7 @@ public sealed class QueueStartTests
     static async Task<List<JsonObject>> ReceiveAllAsync(QueueClient queue, int expected)
     {
         var received = new List<JsonObject>();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         while (received.Count < expected && DateTime.UtcNow < deadline)
         {
             if (await queue.ExistsAsync())
@@ -128,7 +128,7 @@ public sealed class QueueStartTests
 
     static async Task WaitUntilEmptyAsync(QueueClient queue)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);

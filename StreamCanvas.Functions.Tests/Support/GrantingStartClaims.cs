@@ -8,4 +8,6 @@ public sealed class GrantingStartClaims : IStartClaims
     public Task<bool> TryClaimAsync(string instanceId, TimeSpan staleAfter, CancellationToken cancellationToken) => Task.FromResult(true);
 
     public Task ForgetAsync(string instanceId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<int> DeleteClaimedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken) => Task.FromResult(0);
 }

@@ -174,7 +174,7 @@ public sealed class InterpreterHost : IAsyncDisposable
     static ITokenLedger CreateAllowingLedger()
     {
         var ledger = new Moq.Mock<ITokenLedger>();
-        ledger.Setup(l => l.TryReserveAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<int>(), Moq.It.IsAny<int>(), Moq.It.IsAny<CancellationToken>())).Returns(Task.FromResult(true));
+        ledger.Setup(l => l.TryReserveAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<int>(), Moq.It.IsAny<int>(), Moq.It.IsAny<CancellationToken>())).Returns((string w, DateOnly d, int t, int l, CancellationToken c) => Task.FromResult<TokenReservation?>(new TokenReservation(w, d, "r", t)));
         return ledger.Object;
     }
 }

@@ -35,7 +35,7 @@ public sealed class TelemetryCapture : IDisposable
     /// <summary>Waits for a span Durable Task ends just after the client sees the run complete.</summary>
     public async Task<Activity> WaitForSpanAsync(Func<Activity, bool> match)
     {
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); ; await Task.Delay(50))
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); ; await Task.Delay(50))
         {
             if (AllSpans().FirstOrDefault(match) is { } span)
             {

@@ -27,13 +27,18 @@ public sealed partial class AgentTurnActivity(IChatClient model, ITokenLedger le
         List<ChatMessage> messages = AgentConversation.ToChat(conversation);
         int reserved = TokenEstimate.ForMessages(messages) + (request.MaxTokens ?? TokenEstimate.DefaultCompletionTokens);
         DateOnly day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        if (request.DailyTokenBudget is int dailyLimit && !await ledger.TryReserveAsync(step.Workflow, day, reserved, dailyLimit, cancellationToken))
+        TokenReservation? reservation = null;
+        if (request.DailyTokenBudget is int dailyLimit)
         {
-            return new AgentTurnOutcome
+            reservation = await ledger.TryReserveAsync(step.Workflow, day, reserved, dailyLimit, cancellationToken);
+            if (reservation is null)
             {
-                Error = new StepError(FailureReasons.BudgetExceeded,
-                    $"step '{step.StepId}' turn {step.Attempt}: the workflow's daily budget of {dailyLimit} tokens would be exceeded (this turn may use {reserved})", false),
-            };
+                return new AgentTurnOutcome
+                {
+                    Error = new StepError(FailureReasons.BudgetExceeded,
+                        $"step '{step.StepId}' turn {step.Attempt}: the workflow's daily budget of {dailyLimit} tokens would be exceeded (this turn may use {reserved})", false),
+                };
+            }
         }
 
         int used = 0;
@@ -45,9 +50,9 @@ public sealed partial class AgentTurnActivity(IChatClient model, ITokenLedger le
         }
         finally
         {
-            if (request.DailyTokenBudget is not null && used != reserved)
+            if (reservation is not null)
             {
-                await ledger.AdjustAsync(step.Workflow, day, used - reserved, CancellationToken.None);
+                await ledger.SettleAsync(reservation, used, CancellationToken.None);
             }
         }
     }

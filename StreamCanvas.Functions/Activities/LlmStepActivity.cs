@@ -24,30 +24,40 @@ public sealed partial class LlmStepActivity(IChatClient model, ITokenLedger ledg
         string prompt = request.Feedback is null
             ? request.Prompt
             : $"{request.Prompt}\n\nYour previous answer was rejected: {request.Feedback}\nAnswer again and fix that.";
-        int reserved = TokenEstimate.ForCall(request.System, prompt, request.MaxTokens);
+        int estimate = TokenEstimate.ForCall(request.System, prompt, request.MaxTokens);
         DateOnly day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        if (request.DailyTokenBudget is int dailyLimit && !await ledger.TryReserveAsync(step.Workflow, day, reserved, dailyLimit, cancellationToken))
+        TokenReservation? reservation = null;
+        if (request.DailyTokenBudget is int dailyLimit)
         {
-            return StepOutcome.Failure(FailureReasons.BudgetExceeded,
-                $"step '{step.StepId}': the workflow's daily budget of {dailyLimit} tokens would be exceeded (this call may use {reserved})", retryable: false)
-                with { DailyBudgetUsed = 1 };
+            reservation = await ledger.TryReserveAsync(step.Workflow, day, estimate, dailyLimit, cancellationToken);
+            if (reservation is null)
+            {
+                return StepOutcome.Failure(FailureReasons.BudgetExceeded,
+                    $"step '{step.StepId}': the workflow's daily budget of {dailyLimit} tokens would be exceeded (this call may use {estimate})", retryable: false)
+                    with { DailyBudgetUsed = 1 };
+            }
         }
 
         // Whatever happens from here (an answer, a classified failure, an exception this code did not expect), the
-        // reservation is replaced by what was really used, so a failed attempt does not hold budget all day.
+        // reservation is replaced by what was really used, so a failed attempt does not hold budget all day. If the
+        // process dies first, the reservation expires on its own (TableTokenLedger).
         TokenUsage used = new(0, 0);
         StepOutcome outcome;
         try
         {
             outcome = await CallAndGradeAsync(request, prompt, json, tokens => used = tokens, cancellationToken);
         }
-        catch (Exception) when (request.DailyTokenBudget is not null)
+        catch (Exception) when (reservation is not null)
         {
-            await SettleAsync(request, day, reserved, used.Total, CancellationToken.None);
+            await SettleAfterFailureAsync(step, reservation, used.Total);
             throw;
         }
 
-        await SettleAsync(request, day, reserved, used.Total, cancellationToken);
+        if (reservation is not null)
+        {
+            await ledger.SettleAsync(reservation, used.Total, cancellationToken);
+        }
+
         decimal? cost = pricing.Cost(outcome.Model, outcome.Tokens);
         if (cost is decimal priced && outcome.Model is not null)
         {
@@ -57,7 +67,7 @@ public sealed partial class LlmStepActivity(IChatClient model, ITokenLedger ledg
         return outcome with { Cost = cost, DailyBudgetUsed = await DailyShareAsync(request, day, cancellationToken) };
     }
 
-    /// <summary>How much of the daily budget is gone once this call settled, so the orchestrator can alert the owner.</summary>
+    /// <summary>How much of the daily budget is gone once this call settled (live reservations included), so the orchestrator can alert the owner.</summary>
     async Task<double?> DailyShareAsync(LlmStepRequest request, DateOnly day, CancellationToken cancellationToken)
     {
         if (request.DailyTokenBudget is not int limit || limit <= 0)
@@ -67,6 +77,19 @@ public sealed partial class LlmStepActivity(IChatClient model, ITokenLedger ledg
 
         long used = await ledger.UsedAsync(request.Step.Workflow, day, cancellationToken);
         return Math.Round((double)used / limit, 4);
+    }
+
+    /// <summary>Settles after an unexpected exception without hiding it: a settlement that fails too leaves the reservation to expire.</summary>
+    async Task SettleAfterFailureAsync(StepIdentity step, TokenReservation reservation, int used)
+    {
+        try
+        {
+            await ledger.SettleAsync(reservation, used, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogSettleFailed(ex, step.InstanceId, step.StepId, reservation.Tokens);
+        }
     }
 
     async Task<StepOutcome> CallAndGradeAsync(LlmStepRequest request, string prompt, bool json, Action<TokenUsage> spent, CancellationToken cancellationToken)
@@ -130,12 +153,6 @@ public sealed partial class LlmStepActivity(IChatClient model, ITokenLedger ledg
         };
     }
 
-    /// <summary>Replaces the reservation by what the call really used.</summary>
-    Task SettleAsync(LlmStepRequest request, DateOnly day, int reserved, int used, CancellationToken cancellationToken) =>
-        request.DailyTokenBudget is null || used == reserved
-            ? Task.CompletedTask
-            : ledger.AdjustAsync(request.Step.Workflow, day, used - reserved, cancellationToken);
-
     public static string? OutputSchemaProblems(JsonObject? schema, JsonNode output)
     {
         if (schema is null)
@@ -198,6 +215,9 @@ public sealed partial class LlmStepActivity(IChatClient model, ITokenLedger ledg
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} step {StepId}: model {Model} used {PromptTokens}+{CompletionTokens} tokens in {Milliseconds:F0} ms")]
     partial void LogModelCalled(string instanceId, string stepId, string model, int promptTokens, int completionTokens, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {InstanceId} step {StepId}: could not settle its reservation of {Tokens} tokens; it expires on its own")]
+    partial void LogSettleFailed(Exception exception, string instanceId, string stepId, int tokens);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {InstanceId} step {StepId} attempt {Attempt}: model call failed ({Reason}): {Detail}")]
     partial void LogModelFailed(string instanceId, string stepId, int attempt, string reason, string detail);

@@ -41,7 +41,9 @@ public static class StreamCanvasServices
                 sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>());
         });
 
-        services.AddSingleton<ITokenLedger>(_ => new TableTokenLedger(StorageClients.Tables(configuration)));
+        // A reservation outlives any model call: no activity runs past the host's function timeout.
+        services.AddSingleton<ITokenLedger>(sp => new TableTokenLedger(StorageClients.Tables(configuration), sp.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromSeconds(ModelOptions.HostFunctionTimeoutSeconds)));
         services.AddSingleton<ModelPricing>();
         services.AddSingleton<IRunRecords>(_ => new TableRunRecords(StorageClients.Tables(configuration)));
 
@@ -89,6 +91,9 @@ public static class StreamCanvasServices
         services.AddSingleton<SampleCms>();
 
         services.AddSingleton<IStartClaims>(sp => new TableStartClaims(StorageClients.Tables(configuration).GetTableClient(TableStartClaims.TableName), sp.GetRequiredService<TimeProvider>()));
+        services.Configure<ClaimsOptions>(configuration.GetSection(ClaimsOptions.Section));
+        services.AddSingleton<ClaimsRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClaimsRetention>());
         services.Configure<StartQueueOptions>(configuration.GetSection(StartQueueOptions.Section));
         services.AddSingleton<StartQueues>();
         services.AddSingleton<QueueStartHandler>();

@@ -11,11 +11,15 @@ namespace StreamCanvas.Standalone;
 /// (unlike DurableTask.Core's) never renews, so without this a call longer than the timeout would be delivered
 /// to a second worker while the first still runs. With it, the timeout can be short (<see cref="LocalRecovery"/>):
 /// it only matters once the host holding the lock has died.
+/// A renewal in flight when the item is completed, abandoned or released is awaited before the call goes on:
+/// renewing a queue message changes its pop receipt, so a renewal landing between the provider reading the
+/// receipt and deleting the message makes the delete fail as "message gone", and the finished work item's
+/// message would be delivered again once its (just renewed) visibility timeout ends.
 /// </summary>
 public sealed partial class WorkItemLockRenewal(IOrchestrationService inner, TimeSpan interval, TimeProvider clock, ILogger<WorkItemLockRenewal> logger)
     : OrchestrationServiceDecorator(inner)
 {
-    readonly ConcurrentDictionary<object, CancellationTokenSource> renewals = new(ReferenceEqualityComparer.Instance);
+    readonly ConcurrentDictionary<object, Renewal> renewals = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Work items whose locks are being renewed now.</summary>
     public int Renewing => renewals.Count;
@@ -42,78 +46,88 @@ public sealed partial class WorkItemLockRenewal(IOrchestrationService inner, Tim
         return workItem!;
     }
 
-    public override Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
+    public override async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
     {
-        Stop(workItem);
-        return Inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+        await StopAsync(workItem);
+        await Inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
     }
 
-    public override Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
+    public override async Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
     {
-        Stop(workItem);
-        return Inner.AbandonTaskActivityWorkItemAsync(workItem);
+        await StopAsync(workItem);
+        await Inner.AbandonTaskActivityWorkItemAsync(workItem);
     }
 
-    public override Task CompleteTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState newOrchestrationRuntimeState,
+    public override async Task CompleteTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState newOrchestrationRuntimeState,
         IList<TaskMessage> outboundMessages, IList<TaskMessage> orchestratorMessages, IList<TaskMessage> timerMessages,
         TaskMessage continuedAsNewMessage, OrchestrationState orchestrationState)
     {
-        Stop(workItem);
-        return Inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
+        await StopAsync(workItem);
+        await Inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
     }
 
-    public override Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
+    public override async Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
     {
-        Stop(workItem);
-        return Inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
+        await StopAsync(workItem);
+        await Inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
     }
 
-    public override Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
+    public override async Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
     {
-        Stop(workItem);
-        return Inner.ReleaseTaskOrchestrationWorkItemAsync(workItem);
+        await StopAsync(workItem);
+        await Inner.ReleaseTaskOrchestrationWorkItemAsync(workItem);
     }
 
     void Renew(object workItem, string id, Func<Task> renew)
     {
         var stop = new CancellationTokenSource();
-        if (!renewals.TryAdd(workItem, stop))
+        Task loop = Task.Run(() => RenewUntilStoppedAsync(id, renew, stop.Token), CancellationToken.None);
+        if (!renewals.TryAdd(workItem, new Renewal(stop, loop)))
         {
-            stop.Dispose();
+            // Already renewed (the same item handed out twice): this second loop is not needed.
+            stop.Cancel();
+            _ = loop.ContinueWith(_ => stop.Dispose(), TaskScheduler.Default);
+        }
+    }
+
+    async Task RenewUntilStoppedAsync(string id, Func<Task> renew, CancellationToken stopped)
+    {
+        while (!stopped.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, clock, stopped);
+                await renew();
+            }
+            catch (OperationCanceledException) when (stopped.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Storage down for a moment: the next renewal may still come in time.
+                LogRenewFailed(ex, id);
+            }
+        }
+    }
+
+    /// <summary>Ends the item's renewals and waits for one in flight, so no renewal overlaps what the caller does next.</summary>
+    async Task StopAsync(object workItem)
+    {
+        if (!renewals.TryRemove(workItem, out Renewal? renewal))
+        {
             return;
         }
 
-        CancellationToken stopped = stop.Token;
-        _ = Task.Run(async () =>
-        {
-            while (!stopped.IsCancellationRequested)
-            {
-                try
-                {
-                    await Task.Delay(interval, clock, stopped);
-                    await renew();
-                }
-                catch (OperationCanceledException) when (stopped.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception ex)
-                {
-                    // Storage down for a moment: the next renewal may still come in time.
-                    LogRenewFailed(ex, id);
-                }
-            }
-        }, CancellationToken.None);
+        await renewal.Stop.CancelAsync();
+
+        // The loop ends on cancellation and logs its own failures: it never faults.
+        await renewal.Loop;
+        renewal.Stop.Dispose();
     }
 
-    void Stop(object workItem)
-    {
-        if (renewals.TryRemove(workItem, out CancellationTokenSource? stop))
-        {
-            stop.Cancel();
-            stop.Dispose();
-        }
-    }
+    /// <summary>One work item's renewals: how to stop them and the loop that runs them.</summary>
+    sealed record Renewal(CancellationTokenSource Stop, Task Loop);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lock of work item {WorkItemId}; trying again")]
     partial void LogRenewFailed(Exception exception, string workItemId);

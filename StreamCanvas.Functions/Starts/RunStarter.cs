@@ -18,7 +18,7 @@ public sealed partial class RunStarter(WorkflowCatalog catalog, IStartClaims cla
     public const int MaxIdempotencyKeyLength = 256;
 
     /// <summary>How long a start waits for another start of the same id to produce its run before taking over.</summary>
-    public static TimeSpan ClaimWait { get; set; } = TimeSpan.FromSeconds(15);
+    public static TimeSpan ClaimWait { get; } = TimeSpan.FromSeconds(15);
 
     public async Task<StartOutcome> StartAsync(StartCommand command, DurableTaskClient client, CancellationToken cancellationToken)
     {

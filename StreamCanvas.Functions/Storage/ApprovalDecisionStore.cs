@@ -13,6 +13,8 @@ namespace StreamCanvas.Storage;
 public sealed class ApprovalDecisionStore(TableClient table)
 {
     public const string TableName = "ApprovalDecisions";
+    static readonly string[] PartitionOnly = ["PartitionKey"];
+    static readonly string[] RowAndTimestamp = ["RowKey", "Timestamp"];
 
     readonly CreateOnce create = new(ct => table.CreateIfNotExistsAsync(ct));
 
@@ -179,6 +181,57 @@ public sealed class ApprovalDecisionStore(TableClient table)
         {
             await table.DeleteEntityAsync(partition, row.RowKey, ETag.All, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Retention: deletes every row of runs whose rows all last changed before <paramref name="cutoff"/> (the
+    /// table's own Timestamp), at most <paramref name="maxRuns"/> runs; returns the runs deleted. A gate still open
+    /// keeps its row fresh whenever it escalates or is decided, so only a level waiting longer than the retention
+    /// could lose its row: the retention must exceed the longest approval level (ClaimsOptions).
+    /// </summary>
+    public async Task<int> DeleteRunsUnchangedSinceAsync(DateTimeOffset cutoff, int maxRuns, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var candidates = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (TableEntity row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Timestamp lt {cutoff}"), select: PartitionOnly, cancellationToken: cancellationToken))
+        {
+            if (candidates.Add(row.PartitionKey) && candidates.Count == maxRuns)
+            {
+                break;
+            }
+        }
+
+        int deleted = 0;
+        foreach (string partition in candidates)
+        {
+            var rows = new List<TableEntity>();
+            await foreach (TableEntity row in table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: RowAndTimestamp, cancellationToken: cancellationToken))
+            {
+                rows.Add(row);
+            }
+
+            if (rows.Count == 0 || rows.Any(r => r.Timestamp >= cutoff))
+            {
+                continue; // the run's gate changed recently: it may still be open
+            }
+
+            foreach (TableEntity row in rows)
+            {
+                try
+                {
+                    // Conditional on the row not having changed since it was read.
+                    await table.DeleteEntityAsync(partition, row.RowKey, row.ETag, cancellationToken);
+                }
+                catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+                {
+                    // deleted by a purge meanwhile, or written again (it then stays until a later sweep)
+                }
+            }
+
+            deleted++;
+        }
+
+        return deleted;
     }
 
     /// <summary>Table keys may not hold '/', '\', '#' or '?'; instance ids come from clients.</summary>

@@ -17,12 +17,19 @@ public interface IStartClaims
 
     /// <summary>Deletes the claim: once the run exists (its start is what the claim guarded) or when the run is purged.</summary>
     Task ForgetAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Retention: deletes at most <paramref name="max"/> claims taken before <paramref name="cutoff"/>, left by starts
+    /// that died between claiming and scheduling; returns how many it deleted.
+    /// </summary>
+    Task<int> DeleteClaimedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken);
 }
 
 /// <summary>Claims as rows of a table on the task hub's storage account, shared by every host.</summary>
 public sealed class TableStartClaims(TableClient table, TimeProvider clock) : IStartClaims
 {
     public const string TableName = "RunStarts";
+    static readonly string[] KeysAndClaimedAt = ["PartitionKey", "RowKey", "ClaimedAt"];
     readonly Lazy<Task> created = new(() => table.CreateIfNotExistsAsync());
 
     public async Task<bool> TryClaimAsync(string instanceId, TimeSpan staleAfter, CancellationToken cancellationToken)
@@ -70,5 +77,31 @@ public sealed class TableStartClaims(TableClient table, TimeProvider clock) : IS
         {
             // never claimed here, or already forgotten
         }
+    }
+
+    public async Task<int> DeleteClaimedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
+    {
+        await created.Value;
+        int deleted = 0;
+        await foreach (TableEntity claim in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ClaimedAt lt {cutoff}"), select: KeysAndClaimedAt, cancellationToken: cancellationToken))
+        {
+            if (deleted == max)
+            {
+                break;
+            }
+
+            try
+            {
+                // Conditional: a claim taken over since it was read is live again and stays.
+                await table.DeleteEntityAsync(claim.PartitionKey, claim.RowKey, claim.ETag, cancellationToken);
+                deleted++;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                // forgotten or taken over meanwhile
+            }
+        }
+
+        return deleted;
     }
 }

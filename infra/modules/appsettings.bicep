@@ -85,6 +85,7 @@ var settings = {
   Approvals__PublicBaseUrl: publicBaseUrl
   Approvals__TokenGraceMinutes: '5'
   Alerts__WindowMinutes: '60'
+  Claims__RetentionDays: '90'
 
   WorkflowStarts__Queue: 'workflow-starts'
   WorkflowStarts__PoisonQueue: 'workflow-starts-poison'

@@ -33,7 +33,7 @@ public sealed class DashboardPageTests
         await page.Locator($"#pending tr[data-run-id='{id}'] button.approve").ClickAsync();
 
         // The publish step after the gate calls a tool: on a loaded machine that takes longer than Playwright's default 5 s.
-        await Assertions.Expect(run).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 60_000 });
+        await Assertions.Expect(run).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 180_000 });
         await Assertions.Expect(page.Locator("#timeline .node[data-step='publish']")).ToHaveAttributeAsync("data-state", "succeeded");
         await Assertions.Expect(page.Locator($"#pending tr[data-run-id='{id}']")).ToHaveCountAsync(0);
         JsonObject done = await host.WaitForRunAsync(id);
