@@ -15,8 +15,9 @@ namespace StreamCanvas.Hosting;
 /// </summary>
 public sealed record OwnerAlertPlan
 {
-    public const string GeneratedNotice =
-        "Generated from workflows/*.json by: dotnet run --project StreamCanvas.Functions -- alerts --workflows workflows --out infra/owner-alerts.json (do not edit by hand)";
+    // The app's project is named after its assembly, so the command stays right if either is renamed.
+    public static readonly string GeneratedNotice =
+        $"Generated from workflows/*.json by: dotnet run --project {typeof(OwnerAlertPlan).Assembly.GetName().Name} -- alerts --workflows workflows --out infra/owner-alerts.json (do not edit by hand)";
 
     /// <summary>Azure caps an action group's short name at 12 characters.</summary>
     public const int ShortNameLength = 12;
