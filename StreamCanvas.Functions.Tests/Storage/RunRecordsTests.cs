@@ -59,4 +59,20 @@ public sealed class RunRecordsTests
         Assert.Equal(3, week.Count);
         Assert.Equal($"{workflow}:1", Assert.Single(newest).InstanceId);
     }
+
+    [Fact]
+    public async Task SinceAsync_TwoTaskHubsOnOneAccount_KeepTheirRecordsApart()
+    {
+        var account = new Azure.Data.Tables.TableServiceClient((await SharedAzurite.GetAsync()).ConnectionString);
+        var staging = new TableRunRecords(account, SharedAzurite.NewTaskHub());
+        var production = new TableRunRecords(account, SharedAzurite.NewTaskHub());
+        string workflow = "wf-" + Guid.NewGuid().ToString("N")[..8];
+        DateTime at = DateTime.UtcNow;
+
+        await staging.WriteAsync(Run(workflow, $"{workflow}:staging", at), CancellationToken.None);
+        await production.WriteAsync(Run(workflow, $"{workflow}:production", at), CancellationToken.None);
+
+        Assert.Equal($"{workflow}:staging", Assert.Single(await staging.SinceAsync(workflow, at.AddHours(-1), 100, CancellationToken.None)).InstanceId);
+        Assert.Equal($"{workflow}:production", Assert.Single(await production.SinceAsync(workflow, at.AddHours(-1), 100, CancellationToken.None)).InstanceId);
+    }
 }

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace StreamCanvas.Standalone;
 
 /// <summary>
-/// Keeps the queue messages of running work items invisible: every <c>interval</c> it renews the lock of each
-/// activity and orchestration work item it handed out, until the item is completed, abandoned or released. The
+/// Keeps the queue messages of running activities invisible: every <c>interval</c> it renews the lock of each
+/// activity work item it handed out, until the item is completed or abandoned. The
 /// Azure Storage provider hides a dequeued message only for its visibility timeout, and the sidecar's dispatcher
 /// (unlike DurableTask.Core's) never renews, so without this a call longer than the timeout would be delivered
 /// to a second worker while the first still runs. With it, the timeout can be short (<see cref="LocalRecovery"/>):
@@ -15,6 +15,12 @@ namespace StreamCanvas.Standalone;
 /// renewing a queue message changes its pop receipt, so a renewal landing between the provider reading the
 /// receipt and deleting the message makes the delete fail as "message gone", and the finished work item's
 /// message would be delivered again once its (just renewed) visibility timeout ends.
+/// Orchestration episodes are not renewed: they are short (the interpreter does no I/O), and the provider updates
+/// their session's messages itself (it abandons a message that arrived out of order, with a short delay, while the
+/// session is open), so a renewal racing it changed a receipt the provider still held: the abandon failed with
+/// PopReceiptMismatch and the instance's session stayed open with its messages counted as duplicates, stuck (seen in
+/// the host-kill test). An episode that outlives the visibility timeout is delivered again, and the provider's
+/// history ETag check discards the second result.
 /// </summary>
 public sealed partial class WorkItemLockRenewal(IOrchestrationService inner, TimeSpan interval, TimeProvider clock, ILogger<WorkItemLockRenewal> logger)
     : OrchestrationServiceDecorator(inner)
@@ -37,13 +43,7 @@ public sealed partial class WorkItemLockRenewal(IOrchestrationService inner, Tim
 
     public override async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
-        TaskOrchestrationWorkItem workItem = await Inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
-        if (workItem is not null)
-        {
-            Renew(workItem, workItem.InstanceId, () => Inner.RenewTaskOrchestrationWorkItemLockAsync(workItem));
-        }
-
-        return workItem!;
+        return await Inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
     }
 
     public override async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)

@@ -49,8 +49,11 @@ public sealed record FinishedRun
 
 public sealed record ModelUse(string Model, int PromptTokens, int CompletionTokens, decimal? Cost);
 
-/// <summary>Rows of the RunRecords table on the task hub's account: partition = workflow, newest row first.</summary>
-public sealed class TableRunRecords(TableServiceClient tables) : IRunRecords
+/// <summary>
+/// Rows of the RunRecords table on the task hub's account: partition = task hub and workflow (two task hubs on one
+/// account, say staging and production, keep their records apart), newest row first.
+/// </summary>
+public sealed class TableRunRecords(TableServiceClient tables, string taskHub = "") : IRunRecords
 {
     public const string TableName = "RunRecords";
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -60,7 +63,7 @@ public sealed class TableRunRecords(TableServiceClient tables) : IRunRecords
     public async Task WriteAsync(FinishedRun run, CancellationToken cancellationToken)
     {
         await created.EnsureAsync(cancellationToken);
-        var row = new TableEntity(run.Workflow, RowKey(run.FinishedAt, run.InstanceId))
+        var row = new TableEntity(Partition(run.Workflow), RowKey(run.FinishedAt, run.InstanceId))
         {
             ["Run"] = JsonSerializer.Serialize(run, Json),
             ["FinishedAt"] = DateTime.SpecifyKind(run.FinishedAt, DateTimeKind.Utc),
@@ -73,7 +76,7 @@ public sealed class TableRunRecords(TableServiceClient tables) : IRunRecords
     public async Task<IReadOnlyList<FinishedRun>> SinceAsync(string workflow, DateTime since, int limit, CancellationToken cancellationToken)
     {
         await created.EnsureAsync(cancellationToken);
-        string filter = TableClient.CreateQueryFilter($"PartitionKey eq {workflow} and RowKey lt {Inverted(since) + "~"}");
+        string filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition(workflow)} and RowKey lt {Inverted(since) + "~"}");
         var runs = new List<FinishedRun>();
         await foreach (TableEntity row in table.Value.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["Run"], cancellationToken: cancellationToken))
         {
@@ -90,6 +93,8 @@ public sealed class TableRunRecords(TableServiceClient tables) : IRunRecords
 
         return runs;
     }
+
+    string Partition(string workflow) => taskHub.Length == 0 ? workflow : $"{taskHub}|{workflow}";
 
     /// <summary>Inverted ticks sort the newest run first; the instance id keeps runs finishing in the same tick apart.</summary>
     static string RowKey(DateTime finishedAt, string instanceId) => $"{Inverted(finishedAt)}-{Uri.EscapeDataString(instanceId)}";
