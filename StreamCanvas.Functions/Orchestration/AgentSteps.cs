@@ -177,8 +177,7 @@ internal static class AgentSteps
             var identity = new StepIdentity(context.InstanceId, run.Definition.Name, step.Id, turn);
             var request = new AgentTurnRequest(identity, conversation.ToList(), specs, step.Model, step.Temperature, step.MaxTokens, step.Output, step.OutputSchema)
             {
-                Rule = step.Validation?.Rubric?.Rule,
-                RuleFeedback = step.Validation?.Rubric?.Feedback,
+                Rubric = step.Validation?.Rubric,
                 DailyTokenBudget = run.Definition.Budgets?.DailyTokens,
             };
             JsonArray messages = AgentConversation.ToJson(conversation);
