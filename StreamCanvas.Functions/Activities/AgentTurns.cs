@@ -55,8 +55,8 @@ public sealed record AgentTurnRequest(
     [System.Text.Json.Serialization.JsonIgnore]
     public Rubric? Checks => Rubric ?? (Rule is null ? null : new Rubric { Rule = Rule, Feedback = RuleFeedback });
 
-    /// <summary>The workflow's tokens-per-day budget, enforced across all runs and hosts.</summary>
-    public int? DailyTokenBudget { get; init; }
+    /// <summary>The workflow's daily token and cost budgets, enforced across all runs and hosts.</summary>
+    public Models.DailyBudgetLimits? DailyBudget { get; init; }
 }
 
 /// <summary>
@@ -72,6 +72,10 @@ public sealed record AgentTurnOutcome
     public string? Problem { get; init; }
     public string? Model { get; init; }
     public TokenUsage? Tokens { get; init; }
+
+    /// <summary>What the turn's tokens cost (Model:Pricing), or null for a model without a price.</summary>
+    public decimal? Cost { get; init; }
+
     public double DurationMilliseconds { get; init; }
 
     public bool Succeeded => Error is null;

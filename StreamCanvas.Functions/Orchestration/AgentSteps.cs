@@ -46,6 +46,7 @@ internal static partial class AgentSteps
         readonly int round = run.Timeline.Count(r => r.StepId == step.Id) + 1;
         readonly List<AgentTurnRecord> turns = [];
         TokenUsage? spent;
+        decimal? cost;
         int calls;
         int attempts;
         double activityMilliseconds;
@@ -75,6 +76,7 @@ internal static partial class AgentSteps
 
                 AgentTurnOutcome outcome = await TurnAsync(turn);
                 spent = Add(spent, outcome.Tokens);
+                cost = outcome.Cost is decimal turnCost ? (cost ?? 0) + turnCost : cost;
                 activityMilliseconds += outcome.DurationMilliseconds;
                 model = outcome.Model ?? model;
                 if (!outcome.Succeeded)
@@ -171,6 +173,7 @@ internal static partial class AgentSteps
 
                 await context.CreateTimer(asked > TimeSpan.Zero ? asked : TimeSpan.FromSeconds(1), CancellationToken.None);
                 spent = Add(spent, outcome.Tokens);
+                cost = outcome.Cost is decimal retriedCost ? (cost ?? 0) + retriedCost : cost;
                 outcome = await CallTurnAsync(turn);
             }
 
@@ -184,7 +187,7 @@ internal static partial class AgentSteps
             var request = new AgentTurnRequest(identity, conversation.ToList(), specs, step.Model, step.Temperature, step.MaxTokens, step.Output, step.OutputSchema)
             {
                 Rubric = step.Validation?.Rubric,
-                DailyTokenBudget = run.Definition.Budgets?.DailyTokens,
+                DailyBudget = Activities.Models.DailyBudgetLimits.Of(run.Definition.Budgets),
             };
             JsonArray messages = AgentConversation.ToJson(conversation);
             if (RunStatusBudget.Measure(messages) > MaxInlineConversationChars)
@@ -224,6 +227,7 @@ internal static partial class AgentSteps
             Attempts = Math.Max(attempts, turn),
             Model = model,
             Tokens = spent,
+            Cost = cost,
             ActivityMilliseconds = activityMilliseconds,
             Error = error,
             Turns = turns,
