@@ -75,7 +75,12 @@ public sealed class TableModelQuotaStore(TableServiceClient tables) : IModelQuot
 
             string lease = Guid.NewGuid().ToString("N")[..12];
             leases[lease] = (now + limits.Lease).UtcTicks;
-            log.Add(new Granted(lease, now.UtcTicks, tokens, 1));
+            if (limits.RequestsPerWindow is not null || limits.TokensPerWindow is not null)
+            {
+                // Only per-window limits read the log; a concurrency limit alone keeps the row to its leases.
+                log.Add(new Granted(lease, now.UtcTicks, tokens, 1));
+            }
+
             grant = new QuotaGrant(key, lease, TimeSpan.Zero);
             return new QuotaRow(Bounded(log), leases);
         }, cancellationToken);
