@@ -24,6 +24,9 @@ public sealed record WorkflowDefinition
     /// <summary>Readiness traits the owner knowingly waives, each with the reason.</summary>
     public ReadinessWaivers? Waivers { get; init; }
 
+    /// <summary>Runs that start by themselves on a cron, with a fixed input (docs/schedules.md).</summary>
+    public WorkflowSchedule? Schedule { get; init; }
+
     public WorkflowStep? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
 
     /// <summary>A step at any depth (inside parallel branches and map steps too).</summary>
