@@ -245,10 +245,12 @@ public sealed class ReadinessAuditTests
 
         TraitReadiness unbudgeted = Trait(Workflow(steps: steps), ReadinessTraits.ExceptionHandling);
         TraitReadiness budgeted = Trait(Workflow(steps: steps, extra: """ "budgets": { "dailyTokens": 100000 }, """), ReadinessTraits.ExceptionHandling);
+        TraitReadiness costBudgeted = Trait(Workflow(steps: steps, extra: """ "budgets": { "dailyCost": 25.5 }, """), ReadinessTraits.ExceptionHandling);
 
         Assert.Equal(ReadinessOutcome.Warn, unbudgeted.Outcome);
         Assert.Equal("/budgets", unbudgeted.Pointer);
         Assert.Equal(ReadinessOutcome.Pass, budgeted.Outcome);
+        Assert.Equal(ReadinessOutcome.Pass, costBudgeted.Outcome);
     }
 
     [Fact]

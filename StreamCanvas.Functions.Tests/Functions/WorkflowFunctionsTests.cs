@@ -95,11 +95,13 @@ public sealed class WorkflowFunctionsTests
         client.Verify(c => c.TerminateInstanceAsync(It.IsAny<string>(), It.IsAny<TerminateInstanceOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
+    static readonly ModelPricing Pricing = new(Microsoft.Extensions.Options.Options.Create(new ModelOptions()));
+
     [Fact]
     public async Task RunLlmStep_ActivityTrigger_RunsTheSharedActivity()
     {
         var durable = new WorkflowDurableFunctions(
-            new LlmStepActivity(new OfflineChatClient(), Mock.Of<ITokenLedger>(), new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance), null!, null!, null!, null!, null!, null!, null!, null!, null!, null!);
+            new LlmStepActivity(new OfflineChatClient(), new DailyBudget(Mock.Of<ITokenLedger>(), Pricing, TimeProvider.System, NullLogger<DailyBudget>.Instance), Pricing, NullLogger<LlmStepActivity>.Instance), null!, null!, null!, null!, null!, null!, null!, null!, null!, null!);
         var request = new LlmStepRequest(new StepIdentity("i", "wf", "s", 1), "hello", null, null, null, null, LlmOutputFormats.Text, null);
 
         StepOutcome outcome = await durable.RunLlmStep(request, context.Object);

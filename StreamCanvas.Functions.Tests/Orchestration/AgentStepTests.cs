@@ -105,6 +105,7 @@ public sealed class AgentStepTests : IAsyncLifetime
         Assert.All(record.Turns!.SelectMany(t => t.ToolCalls), c => Assert.Equal(ToolCallStatuses.Succeeded, c.Status));
         Assert.Equal(30 + 30 + 50, record.Tokens!.Prompt);
         Assert.Equal(10 + 10 + 9, record.Tokens.Completion);
+        Assert.Equal((110 * 1m + 29 * 2m) / 1000, record.Cost); // every turn priced (Model:Pricing), summed on the step
         Assert.Contains("\"amount\":40", record.Turns![1].ToolCalls[0].Arguments, StringComparison.Ordinal);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Records;
 using StreamCanvas.Hosting;
@@ -148,7 +149,7 @@ public sealed class InterpreterHost : IAsyncDisposable
                     Conversation = AgentConversation.FromJson(StoredSnapshots[(request.Step.InstanceId, request.StoredConversation!)]["messages"]),
                     StoredConversation = null,
                 };
-                return new AgentTurnActivity(AgentModel, AllowingLedger, null!, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentTurnActivity>.Instance)
+                return new AgentTurnActivity(AgentModel, AllowingBudget, Pricing, null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentTurnActivity>.Instance)
                     .RunAsync(inline, CancellationToken.None).GetAwaiter().GetResult();
             case ScheduleRequest request when activity == nameof(ReadScheduleActivity):
                 ScheduleReads.Enqueue(request);
@@ -197,10 +198,20 @@ public sealed class InterpreterHost : IAsyncDisposable
     /// <summary>A daily token ledger with room for every turn (budgets are the turn activity's own tests).</summary>
     static readonly ITokenLedger AllowingLedger = CreateAllowingLedger();
 
+    /// <summary>Prices the OpenAI stub's model at 1 and 2 per 1K input and output tokens, so agent turns it answers carry a cost.</summary>
+    static readonly ModelPricing Pricing = new(Microsoft.Extensions.Options.Options.Create(new ModelOptions
+    {
+        Pricing = { ["gpt-stub"] = new ModelPrice { InputPer1K = 1m, OutputPer1K = 2m } },
+    }));
+
+    static readonly DailyBudget AllowingBudget = new(AllowingLedger, Pricing, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<DailyBudget>.Instance);
+
     static ITokenLedger CreateAllowingLedger()
     {
         var ledger = new Moq.Mock<ITokenLedger>();
-        ledger.Setup(l => l.TryReserveAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<int>(), Moq.It.IsAny<int>(), Moq.It.IsAny<CancellationToken>())).Returns((string w, DateOnly d, int t, int l, CancellationToken c) => Task.FromResult<TokenReservation?>(new TokenReservation(w, d, "r", t)));
+        ledger.Setup(l => l.TryReserveAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<DailyCharge>(), Moq.It.IsAny<DailyLimits>(), Moq.It.IsAny<CancellationToken>()))
+            .Returns((string w, DateOnly d, DailyCharge charge, DailyLimits _, CancellationToken _) => Task.FromResult<TokenReservation?>(new TokenReservation(w, d, "r", charge)));
+        ledger.Setup(l => l.UsedAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<CancellationToken>())).Returns(Task.FromResult(DailyCharge.None));
         return ledger.Object;
     }
 }

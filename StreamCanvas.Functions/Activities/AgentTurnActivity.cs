@@ -13,7 +13,7 @@ namespace StreamCanvas.Activities;
 /// the model asks for (the orchestrator runs each as its own activity) or its final answer, checked against the
 /// output schema and rule. The daily token budget and the model's failures are handled as for an llm step.
 /// </summary>
-public sealed partial class AgentTurnActivity(IChatClient model, ITokenLedger ledger, ApprovalSnapshotStore conversations, TimeProvider clock, ILogger<AgentTurnActivity> logger)
+public sealed partial class AgentTurnActivity(IChatClient model, DailyBudget budget, ModelPricing pricing, ApprovalSnapshotStore conversations, ILogger<AgentTurnActivity> logger)
     : IDurableActivity<AgentTurnRequest, AgentTurnOutcome>
 {
     /// <summary>Where a large conversation is kept: under the run's snapshot blobs, with this key.</summary>
@@ -25,36 +25,28 @@ public sealed partial class AgentTurnActivity(IChatClient model, ITokenLedger le
         IReadOnlyList<AgentMessage> conversation = request.Conversation
             ?? AgentConversation.FromJson((await conversations.LoadAsync(step.InstanceId, request.StoredConversation!, cancellationToken))?["messages"]);
         List<ChatMessage> messages = AgentConversation.ToChat(conversation);
-        int reserved = TokenEstimate.ForMessages(messages) + (request.MaxTokens ?? TokenEstimate.DefaultCompletionTokens);
-        DateOnly day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        TokenReservation? reservation = null;
-        if (request.DailyTokenBudget is int dailyLimit)
+        var most = new TokenUsage(TokenEstimate.ForMessages(messages), request.MaxTokens ?? TokenEstimate.DefaultCompletionTokens);
+        DailyBudgetHold hold = await budget.HoldAsync(step, request.DailyBudget, request.Model, most, cancellationToken);
+        if (hold.Refusal is { } refusal)
         {
-            reservation = await ledger.TryReserveAsync(step.Workflow, day, reserved, dailyLimit, cancellationToken);
-            if (reservation is null)
-            {
-                return new AgentTurnOutcome
-                {
-                    Error = new StepError(FailureReasons.BudgetExceeded,
-                        $"step '{step.StepId}' turn {step.Attempt}: the workflow's daily budget of {dailyLimit} tokens would be exceeded (this turn may use {reserved})", false),
-                };
-            }
+            return new AgentTurnOutcome { Error = new StepError(FailureReasons.BudgetExceeded, $"step '{step.StepId}' turn {step.Attempt}: {refusal}", false) };
         }
 
-        int used = 0;
+        AgentTurnOutcome outcome;
         try
         {
-            AgentTurnOutcome outcome = await CallAsync(request, messages, cancellationToken);
-            used = outcome.Tokens?.Total ?? 0;
-            return outcome;
+            outcome = await CallAsync(request, messages, cancellationToken);
         }
-        finally
+        catch (Exception)
         {
-            if (reservation is not null)
-            {
-                await ledger.SettleAsync(reservation, used, CancellationToken.None);
-            }
+            await budget.SettleAfterFailureAsync(step, hold, new TokenUsage(0, 0));
+            throw;
         }
+
+        await budget.SettleAsync(hold, outcome.Model, outcome.Tokens ?? new TokenUsage(0, 0), cancellationToken);
+        decimal? cost = pricing.CostOfCall(outcome.Model, request.Model, outcome.Tokens);
+        ModelTelemetry.RecordCost(step, outcome.Model, cost);
+        return outcome with { Cost = cost };
     }
 
     async Task<AgentTurnOutcome> CallAsync(AgentTurnRequest request, List<ChatMessage> messages, CancellationToken cancellationToken)

@@ -48,8 +48,8 @@ public sealed record AgentTurnRequest(
 
     public string? RuleFeedback { get; init; }
 
-    /// <summary>The workflow's tokens-per-day budget, enforced across all runs and hosts.</summary>
-    public int? DailyTokenBudget { get; init; }
+    /// <summary>The workflow's daily token and cost budgets, enforced across all runs and hosts.</summary>
+    public Models.DailyBudgetLimits? DailyBudget { get; init; }
 }
 
 /// <summary>
@@ -65,6 +65,10 @@ public sealed record AgentTurnOutcome
     public string? Problem { get; init; }
     public string? Model { get; init; }
     public TokenUsage? Tokens { get; init; }
+
+    /// <summary>What the turn's tokens cost (Model:Pricing), or null for a model without a price.</summary>
+    public decimal? Cost { get; init; }
+
     public double DurationMilliseconds { get; init; }
 
     public bool Succeeded => Error is null;

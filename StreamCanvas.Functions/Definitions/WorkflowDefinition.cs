@@ -19,7 +19,7 @@ public sealed record WorkflowDefinition
     public IReadOnlyList<DoneCriterion> DefinitionOfDone { get; init; } = [];
 
     /// <summary>Token limits for a run and for all runs of this workflow in a UTC day.</summary>
-    public TokenBudgets? Budgets { get; init; }
+    public WorkflowBudgets? Budgets { get; init; }
 
     /// <summary>Readiness traits the owner knowingly waives, each with the reason.</summary>
     public ReadinessWaivers? Waivers { get; init; }
@@ -51,7 +51,8 @@ public sealed record WorkflowDefinition
     public string? NextAfter(WorkflowStep step) => StepLists.NextAfter(Steps, step);
 }
 
-public sealed record TokenBudgets(int? RunTokens = null, int? DailyTokens = null);
+/// <summary>Limits on model use: tokens per run, and tokens and cost (in Model:Pricing's currency) per UTC day.</summary>
+public sealed record WorkflowBudgets(int? RunTokens = null, int? DailyTokens = null, decimal? DailyCost = null);
 
 /// <summary>Who answers for a workflow in production, and the webhook channel (Approvals:Webhooks) they are alerted on.</summary>
 public sealed record WorkflowOwner(string Team, string Contact, string? Alerts = null, DoneRateAlert? DoneRateAlert = null);

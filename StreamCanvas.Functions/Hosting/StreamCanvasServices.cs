@@ -46,6 +46,7 @@ public static class StreamCanvasServices
         services.AddSingleton<ITokenLedger>(sp => new TableTokenLedger(StorageClients.Tables(configuration), sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromSeconds(ModelOptions.HostFunctionTimeoutSeconds)));
         services.AddSingleton<ModelPricing>();
+        services.AddSingleton<DailyBudget>();
         services.AddSingleton<IRunRecords>(_ => new TableRunRecords(StorageClients.Tables(configuration), configuration[AppSettingNames.TaskHub] ?? ""));
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));

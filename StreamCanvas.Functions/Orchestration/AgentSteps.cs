@@ -45,6 +45,7 @@ internal static class AgentSteps
         readonly List<AgentToolSpec> specs = [.. step.Tools.Select(t => new AgentToolSpec(t.Name, t.Description, t.Parameters))];
         readonly List<AgentTurnRecord> turns = [];
         TokenUsage? spent;
+        decimal? cost;
         int calls;
         int attempts;
         double activityMilliseconds;
@@ -69,6 +70,7 @@ internal static class AgentSteps
 
                 AgentTurnOutcome outcome = await TurnAsync(turn);
                 spent = Add(spent, outcome.Tokens);
+                cost = outcome.Cost is decimal turnCost ? (cost ?? 0) + turnCost : cost;
                 activityMilliseconds += outcome.DurationMilliseconds;
                 model = outcome.Model ?? model;
                 if (!outcome.Succeeded)
@@ -165,6 +167,7 @@ internal static class AgentSteps
 
                 await context.CreateTimer(asked > TimeSpan.Zero ? asked : TimeSpan.FromSeconds(1), CancellationToken.None);
                 spent = Add(spent, outcome.Tokens);
+                cost = outcome.Cost is decimal retriedCost ? (cost ?? 0) + retriedCost : cost;
                 outcome = await CallTurnAsync(turn);
             }
 
@@ -179,7 +182,7 @@ internal static class AgentSteps
             {
                 Rule = step.Validation?.Rubric?.Rule,
                 RuleFeedback = step.Validation?.Rubric?.Feedback,
-                DailyTokenBudget = run.Definition.Budgets?.DailyTokens,
+                DailyBudget = Activities.Models.DailyBudgetLimits.Of(run.Definition.Budgets),
             };
             JsonArray messages = AgentConversation.ToJson(conversation);
             if (RunStatusBudget.Measure(messages) > MaxInlineConversationChars)
@@ -308,6 +311,7 @@ internal static class AgentSteps
             Attempts = Math.Max(attempts, turn),
             Model = model,
             Tokens = spent,
+            Cost = cost,
             ActivityMilliseconds = activityMilliseconds,
             Error = error,
             Turns = turns,

@@ -39,4 +39,13 @@ public static class ModelTelemetry
         RunMetrics.Tokens.Add(input, [.. tags, new(TelemetryTags.Direction, "input")]);
         RunMetrics.Tokens.Add(output, [.. tags, new(TelemetryTags.Direction, "output")]);
     }
+
+    /// <summary>What a model call cost (streamcanvas.cost), by workflow, step and model; nothing for a model without a price.</summary>
+    public static void RecordCost(StepIdentity step, string? model, decimal? cost)
+    {
+        if (cost is decimal priced && model is not null)
+        {
+            RunMetrics.Cost.Add((double)priced, [new(TelemetryTags.Workflow, step.Workflow), new(TelemetryTags.Step, step.StepId), new(TelemetryTags.Model, model)]);
+        }
+    }
 }

@@ -77,9 +77,9 @@ public static partial class ReadinessAudit
         }
 
         int llmSteps = definition.Steps.Count(s => s is LlmStep or AgentStep);
-        if (llmSteps >= ModelHeavySteps && definition.Budgets is not { RunTokens: not null } and not { DailyTokens: not null })
+        if (llmSteps >= ModelHeavySteps && definition.Budgets is not { RunTokens: not null } and not { DailyTokens: not null } and not { DailyCost: not null })
         {
-            yield return new(ReadinessOutcome.Warn, $"{llmSteps} llm steps and no token budget: a runaway run or day has no limit", "/budgets");
+            yield return new(ReadinessOutcome.Warn, $"{llmSteps} llm steps and no token or cost budget: a runaway run or day has no limit", "/budgets");
         }
         else if (!any)
         {
