@@ -335,4 +335,27 @@ public sealed class ReadinessAuditTests
 
         Assert.Equal(ReadinessOutcome.Fail, readiness.Outcome);
     }
+
+    const string McpAgent = """{ "id": "helper", "kind": "agent", "instructions": "i", "prompt": "p", "retry": { "maxAttempts": 2 }, "tools": [ { "mcp": "orders" } ] }""";
+
+    [Fact]
+    public void ToolAccess_AgentNamesAnMcpServerNotConfigured_FailsNamingTheSetting()
+    {
+        TraitReadiness access = Trait(Workflow(steps: $"[{Draft}, {McpAgent}, {Gate}]"), ReadinessTraits.ToolAccess);
+
+        Assert.Equal(ReadinessOutcome.Fail, access.Outcome);
+        Assert.Equal("/steps/1/tools/0/mcp", access.Pointer);
+        Assert.Contains("Mcp:Servers:orders:Endpoint", access.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToolAccess_AgentNamesAConfiguredMcpServer_Passes()
+    {
+        ReadinessEnvironment withServer = Configured with { McpServers = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Orders" } };
+
+        TraitReadiness access = Trait(Workflow(steps: $"[{Draft}, {McpAgent}, {Gate}]"), ReadinessTraits.ToolAccess, withServer);
+
+        Assert.Equal(ReadinessOutcome.Pass, access.Outcome);
+        Assert.Contains(access.Findings, f => f.Pointer == "/steps/1/tools/0/mcp" && f.Reason.Contains("MCP server 'orders' is configured", StringComparison.Ordinal));
+    }
 }

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Records;
@@ -62,6 +65,11 @@ public sealed class InterpreterHost : IAsyncDisposable
 
     /// <summary>The workflows a workflow step can start (the real activity, over this catalog).</summary>
     public StreamCanvas.Definitions.WorkflowCatalog Catalog { get; set; } = new([]);
+
+    /// <summary>The MCP servers agent steps reach, through the real list and call activities.</summary>
+    public McpOptions Mcp { get; set; } = new();
+
+    public ConcurrentQueue<McpToolCallRequest> McpCalls { get; } = new();
 
     public DurableTaskClient Client => host.Client;
 
@@ -154,6 +162,13 @@ public sealed class InterpreterHost : IAsyncDisposable
             case ScheduleRequest request when activity == nameof(ReadScheduleActivity):
                 ScheduleReads.Enqueue(request);
                 return new ReadScheduleActivity(Catalog, Microsoft.Extensions.Options.Options.Create(new ScheduleOptions())).RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+            case McpToolsRequest request when activity == nameof(ListMcpToolsActivity):
+                return new ListMcpToolsActivity(ReachMcp(), NullLogger<ListMcpToolsActivity>.Instance)
+                    .RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+            case McpToolCallRequest request when activity == nameof(CallMcpToolActivity):
+                McpCalls.Enqueue(request);
+                return new CallMcpToolActivity(ReachMcp(), NullLogger<CallMcpToolActivity>.Instance)
+                    .RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             default:
                 throw new InvalidOperationException($"InterpreterHost has no script for activity {activity}");
         }
@@ -194,6 +209,11 @@ public sealed class InterpreterHost : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => host.DisposeAsync();
+
+    McpServers ReachMcp() => new(Microsoft.Extensions.Options.Options.Create(Mcp), HttpClients);
+
+    static readonly IHttpClientFactory HttpClients =
+        new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
 
     /// <summary>A daily token ledger with room for every turn (budgets are the turn activity's own tests).</summary>
     static readonly ITokenLedger AllowingLedger = CreateAllowingLedger();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Activities.Models;
@@ -11,7 +10,8 @@ namespace StreamCanvas.Activities;
 /// <summary>
 /// One model turn of an agent step: sends the conversation and the tool declarations, and reports the tool calls
 /// the model asks for (the orchestrator runs each as its own activity) or its final answer, checked against the
-/// output schema and rule. The daily token budget and the model's failures are handled as for an llm step.
+/// output schema and the step's validation (rule and grader, as for an llm step). The daily budget and the
+/// model's failures are handled as for an llm step.
 /// </summary>
 public sealed partial class AgentTurnActivity(IChatClient model, DailyBudget budget, ModelPricing pricing, ApprovalSnapshotStore conversations, ILogger<AgentTurnActivity> logger)
     : IDurableActivity<AgentTurnRequest, AgentTurnOutcome>
@@ -72,24 +72,41 @@ public sealed partial class AgentTurnActivity(IChatClient model, DailyBudget bud
             };
         }
 
-        ModelTelemetry.RecordTokens(step, reply.Model, reply.Tokens.Prompt, reply.Tokens.Completion);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         List<AgentToolCall> calls = AgentConversation.ToolCalls(reply.Response);
         LogTurn(step.InstanceId, step.StepId, step.Attempt, reply.Model, reply.Tokens.Total, calls.Count, elapsed);
         var outcome = new AgentTurnOutcome { Text = reply.Text, ToolCalls = calls, Model = reply.Model, Tokens = reply.Tokens, DurationMilliseconds = elapsed };
         if (calls.Count > 0)
         {
+            ModelTelemetry.RecordTokens(step, reply.Model, reply.Tokens.Prompt, reply.Tokens.Completion);
             return outcome;
         }
 
-        JsonNode? output = json ? LlmStepActivity.ParseJson(reply.Text) : new JsonObject { ["text"] = reply.Text };
-        string? problem = output is null ? "the answer was not a JSON object" : LlmStepActivity.OutputSchemaProblems(request.OutputSchema, output);
-        if (problem is null && request.Rule is { } rule && !ConditionEvaluator.Evaluate(rule, new JsonObject { ["output"] = output!.DeepClone() }))
+        // The final answer passes the llm step's own checks (schema, rule, grader); the grader's tokens are the turn's.
+        try
         {
-            problem = request.RuleFeedback ?? "the answer does not meet the rubric";
+            AnswerVerdict verdict = await AnswerValidation.CheckAsync(model, reply.Text, json, request.OutputSchema, request.Checks, cancellationToken);
+            TokenUsage tokens = reply.Tokens.Plus(verdict.GradingTokens);
+            ModelTelemetry.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
+            return outcome with
+            {
+                Output = verdict.Output,
+                Problem = verdict.Problem,
+                Tokens = tokens,
+                DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            };
         }
-
-        return outcome with { Output = output, Problem = problem };
+        catch (ModelCallException ex)
+        {
+            // The grader failed as a model call does (classified, Retry-After honoured); the answer's tokens still count.
+            ModelTelemetry.RecordTokens(step, reply.Model, reply.Tokens.Prompt, reply.Tokens.Completion);
+            LogTurnFailed(step.InstanceId, step.StepId, step.Attempt, ex.Reason, ex.Message);
+            return outcome with
+            {
+                Error = new StepError(ex.Reason, $"step '{step.StepId}' turn {step.Attempt}: grading the answer failed: {ex.Message}", ex.Retryable) { RetryAfterSeconds = ex.RetryAfter?.TotalSeconds },
+                DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            };
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} agent {StepId} turn {Turn}: model {Model} used {Tokens} tokens and called {ToolCalls} tool(s) in {Milliseconds:F0} ms")]

@@ -43,10 +43,17 @@ public sealed record AgentTurnRequest(
 {
     public string? StoredConversation { get; init; }
 
-    /// <summary>A deterministic rule over { "output": ... } the final answer must meet.</summary>
+    /// <summary>The final answer's rubric: a rule over { "output": ... } and/or a grader prompt, as for an llm step.</summary>
+    public Rubric? Rubric { get; init; }
+
+    /// <summary>Before <see cref="Rubric"/>, turns carried only the rule; a turn scheduled then still has it checked.</summary>
     public Condition? Rule { get; init; }
 
     public string? RuleFeedback { get; init; }
+
+    /// <summary>The checks the final answer passes: the rubric, or the rule of a turn scheduled before rubrics travelled.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Rubric? Checks => Rubric ?? (Rule is null ? null : new Rubric { Rule = Rule, Feedback = RuleFeedback });
 
     /// <summary>The workflow's daily token and cost budgets, enforced across all runs and hosts.</summary>
     public Models.DailyBudgetLimits? DailyBudget { get; init; }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -70,23 +69,21 @@ public sealed partial class LlmStepActivity(IChatClient model, DailyBudget budge
         TokenUsage tokens = reply.Tokens;
         spent(tokens);
         LogModelCalled(step.InstanceId, step.StepId, reply.Model, tokens.Prompt, tokens.Completion, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        JsonNode? output = json ? ParseJson(reply.Text) : new JsonObject { ["text"] = reply.Text };
-        string? problem = output is null ? "the answer was not a JSON object" : OutputSchemaProblems(request.OutputSchema, output);
-        if (problem is null && output is not null && request.Rubric is { } rubric)
+        JsonNode? output;
+        string? problem;
+        try
         {
-            try
-            {
-                (problem, TokenUsage grading) = await GradeAsync(rubric, output, cancellationToken);
-                tokens = tokens.Plus(grading);
-                spent(tokens);
-            }
-            catch (ModelCallException ex)
-            {
-                // The grader is a model call like the first: same classification and Retry-After, and the first
-                // call's tokens still count.
-                ModelTelemetry.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
-                return Failed(step, ex, tokens, reply.Model, started);
-            }
+            AnswerVerdict verdict = await AnswerValidation.CheckAsync(model, reply.Text, json, request.OutputSchema, request.Rubric, cancellationToken);
+            (output, problem) = (verdict.Output, verdict.Problem);
+            tokens = tokens.Plus(verdict.GradingTokens);
+            spent(tokens);
+        }
+        catch (ModelCallException ex)
+        {
+            // The grader is a model call like the first: same classification and Retry-After, and the first
+            // call's tokens still count.
+            ModelTelemetry.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
+            return Failed(step, ex, tokens, reply.Model, started);
         }
 
         ModelTelemetry.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
@@ -110,66 +107,6 @@ public sealed partial class LlmStepActivity(IChatClient model, DailyBudget budge
             Model = model,
             DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
         };
-    }
-
-    public static string? OutputSchemaProblems(JsonObject? schema, JsonNode output)
-    {
-        if (schema is null)
-        {
-            return null;
-        }
-
-        var compiled = Json.Schema.JsonSchema.FromText(schema.ToJsonString(), new Json.Schema.BuildOptions { SchemaRegistry = new Json.Schema.SchemaRegistry() });
-        var errors = DefinitionLoader.SchemaErrors(compiled, output);
-        return errors.Count == 0 ? null : "the JSON does not match the required schema: " + string.Join("; ", errors.Select(e => $"{(e.Pointer.Length == 0 ? "/" : e.Pointer)} {e.Message}"));
-    }
-
-    /// <summary>A rule over { "output": ... }, or a second model call that answers { pass, feedback }.</summary>
-    async Task<(string? Problem, TokenUsage Tokens)> GradeAsync(Rubric rubric, JsonNode output, CancellationToken cancellationToken)
-    {
-        if (rubric.Rule is { } rule && !ConditionEvaluator.Evaluate(rule, new JsonObject { ["output"] = output.DeepClone() }))
-        {
-            return (rubric.Feedback ?? "the answer does not meet the rubric", new TokenUsage(0, 0));
-        }
-
-        if (rubric.Prompt is null)
-        {
-            return (null, new TokenUsage(0, 0));
-        }
-
-        List<ChatMessage> grading = ModelCalls.Messages(
-            "You grade answers. Reply with JSON only: { \"pass\": true|false, \"feedback\": \"what to fix\" }.",
-            $"{rubric.Prompt}\n\nAnswer to grade:\n{output.ToJsonString()}");
-        ModelReply verdict = ModelCalls.Reply(
-            await model.GetResponseAsync(grading, ModelCalls.Options(rubric.Model, 0, 300, json: true, schema: null), cancellationToken), rubric.Model);
-        JsonNode? parsed = ParseJson(verdict.Text);
-
-        // Fail closed: an unreadable verdict does not let an ungraded answer through.
-        string? feedback = parsed?["pass"] is JsonValue value && value.TryGetValue(out bool passed)
-            ? passed ? null : parsed["feedback"]?.ToString() ?? "the grader rejected the answer"
-            : "the grader did not answer { pass, feedback }";
-        return (feedback, verdict.Tokens);
-    }
-
-    /// <summary>Parses the model's JSON, tolerating the ```json fences chat models like to add.</summary>
-    public static JsonNode? ParseJson(string text)
-    {
-        string trimmed = text.Trim();
-        if (trimmed.StartsWith("```", StringComparison.Ordinal))
-        {
-            int firstLine = trimmed.IndexOf('\n');
-            int lastFence = trimmed.LastIndexOf("```", StringComparison.Ordinal);
-            trimmed = firstLine > 0 && lastFence > firstLine ? trimmed[(firstLine + 1)..lastFence] : trimmed;
-        }
-
-        try
-        {
-            return JsonNode.Parse(trimmed) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} step {StepId}: model {Model} used {PromptTokens}+{CompletionTokens} tokens in {Milliseconds:F0} ms")]

@@ -27,6 +27,17 @@ public sealed record WorkflowDefinition
     /// <summary>Runs that start by themselves on a cron, with a fixed input (docs/schedules.md).</summary>
     public WorkflowSchedule? Schedule { get; init; }
 
+    /// <summary>How the workflow describes itself as a tool (to MCP clients and to agents): what it does, and whose it is.</summary>
+    public string ToolDescription() => $"{Description.TrimEnd()} Owner: {Owner.Team} ({Owner.Contact}).";
+
+    /// <summary>The input schema as a tool's argument schema: a run's input is always an object.</summary>
+    public JsonObject ToolInputSchema()
+    {
+        JsonObject schema = InputSchema.DeepClone().AsObject();
+        schema["type"] = "object";
+        return schema;
+    }
+
     public WorkflowStep? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
 
     /// <summary>A step at any depth (inside parallel branches and map steps too).</summary>

@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Records;
 using StreamCanvas.Orchestration;
@@ -14,6 +15,7 @@ namespace StreamCanvas.Functions;
 public sealed class WorkflowDurableFunctions(
     LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot,
     CloseGateLevelActivity closeGateLevel, AlertOwnerActivity alertOwner, ResolveWorkflowActivity resolveWorkflow, RecordRunActivity recordRun, AgentTurnActivity agentTurn,
+    ListMcpToolsActivity listMcpTools, CallMcpToolActivity callMcpTool,
     ReadScheduleActivity readSchedule, StartOccurrenceActivity startOccurrence)
 {
     [Function(nameof(WorkflowOrchestrator))]
@@ -75,4 +77,12 @@ public sealed class WorkflowDurableFunctions(
     [Function(nameof(StartOccurrenceActivity))]
     public Task<OccurrenceStart> StartOccurrence([ActivityTrigger] OccurrenceToStart request, FunctionContext context) =>
         startOccurrence.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(ListMcpToolsActivity))]
+    public Task<McpToolList> ListMcpTools([ActivityTrigger] McpToolsRequest request, FunctionContext context) =>
+        listMcpTools.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(CallMcpToolActivity))]
+    public Task<StepOutcome> CallMcpTool([ActivityTrigger] McpToolCallRequest request, FunctionContext context) =>
+        callMcpTool.RunAsync(request, context.CancellationToken);
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
@@ -66,6 +67,12 @@ public static class StreamCanvasServices
                 resilience.Retry.DisableForUnsafeHttpMethods();
             })
             .SelectPipelineByAuthority();
+
+        // MCP servers agent steps take tools from: no resilience handler (the step's retry decides), no redirects
+        // (they would carry the server's headers elsewhere).
+        services.Configure<McpOptions>(configuration.GetSection(McpOptions.Section));
+        services.AddHttpClient(McpServers.HttpClientName).ConfigurePrimaryHttpMessageHandler(NoRedirects);
+        services.AddSingleton<McpServers>();
 
         services.Configure<ApprovalOptions>(configuration.GetSection(ApprovalOptions.Section));
         services.AddSingleton<ApprovalTokens>();
