@@ -79,6 +79,28 @@ public sealed class ReadinessAuditTests
     }
 
     [Fact]
+    public void Trigger_OnlyASchedule_PassesAsATrigger()
+    {
+        LoadedWorkflow scheduled = Workflow(extra: """ "schedule": { "cron": "0 6 * * 1-5", "timeZone": "Europe/Berlin", "input": { "topic": "weekday" } }, """);
+
+        TraitReadiness trigger = Trait(scheduled, ReadinessTraits.Trigger, Configured with { Triggers = [] });
+
+        Assert.Equal((ReadinessOutcome.Pass, "/schedule"), (trigger.Outcome, trigger.Pointer));
+        Assert.Contains("schedule '0 6 * * 1-5' (Europe/Berlin)", trigger.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trigger_ScheduleBesideHttp_NamesBoth()
+    {
+        LoadedWorkflow scheduled = Workflow(extra: """ "schedule": { "cron": "@daily", "input": { "topic": "daily" } }, """);
+
+        TraitReadiness trigger = Trait(scheduled, ReadinessTraits.Trigger);
+
+        Assert.Equal(ReadinessOutcome.Pass, trigger.Outcome);
+        Assert.Contains("runs start by http, schedule '@daily' (UTC)", trigger.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DefinitionOfDone_MeasuresAStepOutput_Passes()
     {
         TraitReadiness done = Trait(Workflow(), ReadinessTraits.DefinitionOfDone);

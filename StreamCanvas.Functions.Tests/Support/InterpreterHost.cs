@@ -11,6 +11,8 @@ using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Records;
 using StreamCanvas.Hosting;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Schedules;
+using StreamCanvas.Starts;
 using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Support;
@@ -71,6 +73,13 @@ public sealed class InterpreterHost : IAsyncDisposable
 
     public DurableTaskClient Client => host.Client;
 
+    /// <summary>Schedule rows (pause flag, last occurrence) that the real occurrence start reads and writes.</summary>
+    public InMemoryScheduleStates ScheduleStates { get; } = new();
+
+    public ConcurrentQueue<ScheduleRequest> ScheduleReads { get; } = new();
+
+    public ConcurrentQueue<OccurrenceToStart> Occurrences { get; } = new();
+
     public static async Task<InterpreterHost> StartAsync()
     {
         // The test host picks a random port in 30000-40000 when given none, which can collide with the
@@ -91,10 +100,24 @@ public sealed class InterpreterHost : IAsyncDisposable
     {
         InterpreterHost? self = null;
         DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
-            tasks => tasks.AddStreamCanvasTasks(activity => activity.RunBy(input => Task.FromResult(self!.Script(activity.Name, input)))),
+            tasks => tasks.AddStreamCanvasTasks(activity => activity.RunBy(input => self!.ScriptAsync(activity.Name, input))),
             new DurableTaskTestHostOptions { Port = port });
         self = new InterpreterHost(host);
         return self;
+    }
+
+    Task<object?> ScriptAsync(string activity, object input) =>
+        input is OccurrenceToStart occurrence && activity == nameof(StartOccurrenceActivity)
+            ? StartOccurrenceAsync(occurrence)
+            : Task.FromResult(Script(activity, input));
+
+    /// <summary>The real start of an occurrence (through RunStarter) on this host's client, over <see cref="Catalog"/>.</summary>
+    async Task<object?> StartOccurrenceAsync(OccurrenceToStart occurrence)
+    {
+        Occurrences.Enqueue(occurrence);
+        var starts = new ScheduledStarts(Catalog, new RunStarter(Catalog, new GrantingStartClaims(), Microsoft.Extensions.Logging.Abstractions.NullLogger<RunStarter>.Instance),
+            ScheduleStates, Microsoft.Extensions.Logging.Abstractions.NullLogger<ScheduledStarts>.Instance);
+        return await starts.StartAsync(occurrence.Workflow, occurrence.Occurrence, Client, CancellationToken.None);
     }
 
     /// <summary>Every activity of the app's one list is scripted here; a new one fails loudly until it is.</summary>
@@ -136,6 +159,9 @@ public sealed class InterpreterHost : IAsyncDisposable
                 };
                 return new AgentTurnActivity(AgentModel, AllowingBudget, Pricing, null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentTurnActivity>.Instance)
                     .RunAsync(inline, CancellationToken.None).GetAwaiter().GetResult();
+            case ScheduleRequest request when activity == nameof(ReadScheduleActivity):
+                ScheduleReads.Enqueue(request);
+                return new ReadScheduleActivity(Catalog, Microsoft.Extensions.Options.Options.Create(new ScheduleOptions())).RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             case McpToolsRequest request when activity == nameof(ListMcpToolsActivity):
                 return new ListMcpToolsActivity(ReachMcp(), NullLogger<ListMcpToolsActivity>.Instance)
                     .RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();

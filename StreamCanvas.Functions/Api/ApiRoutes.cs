@@ -26,6 +26,9 @@ public static class ApiRoutes
     public const string SampleArticles = "samples/articles";
     public const string SampleAlerts = "samples/alerts";
     public const string SampleRefunds = "samples/refunds";
+    public const string Schedules = "schedules";
+    public const string PauseSchedule = "schedules/{workflow}/pause";
+    public const string ResumeSchedule = "schedules/{workflow}/resume";
     public const string Approvals = "approvals";
     public const string ApprovalDecision = "approvals/{instanceId}/{gateId}";
 

@@ -24,6 +24,11 @@ public static class DefinitionValidator
             context.Condition(definition.DefinitionOfDone[i].Condition, $"/definitionOfDone/{i}/condition");
         }
 
+        if (definition.Schedule is not null)
+        {
+            errors.AddRange(ScheduleChecks.Check(definition.Schedule));
+        }
+
         if (definition.Owner.DoneRateAlert is not null && definition.Owner.Alerts is null)
         {
             errors.Add(new DefinitionError("/owner/doneRateAlert", "a done-rate alert needs a channel to go to: set owner.alerts"));

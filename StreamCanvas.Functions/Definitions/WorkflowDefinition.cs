@@ -24,6 +24,9 @@ public sealed record WorkflowDefinition
     /// <summary>Readiness traits the owner knowingly waives, each with the reason.</summary>
     public ReadinessWaivers? Waivers { get; init; }
 
+    /// <summary>Runs that start by themselves on a cron, with a fixed input (docs/schedules.md).</summary>
+    public WorkflowSchedule? Schedule { get; init; }
+
     /// <summary>How the workflow describes itself as a tool (to MCP clients and to agents): what it does, and whose it is.</summary>
     public string ToolDescription() => $"{Description.TrimEnd()} Owner: {Owner.Team} ({Owner.Contact}).";
 

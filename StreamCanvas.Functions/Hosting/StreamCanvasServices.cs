@@ -13,6 +13,7 @@ using StreamCanvas.Api;
 using StreamCanvas.Api.Readiness;
 using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
+using StreamCanvas.Schedules;
 using StreamCanvas.Starts;
 using StreamCanvas.Storage;
 
@@ -105,6 +106,12 @@ public static class StreamCanvasServices
         services.Configure<StartQueueOptions>(configuration.GetSection(StartQueueOptions.Section));
         services.AddSingleton<StartQueues>();
         services.AddSingleton<QueueStartHandler>();
+        services.Configure<ScheduleOptions>(configuration.GetSection(ScheduleOptions.Section));
+        services.AddSingleton<IScheduleStates>(_ => new TableScheduleStates(StorageClients.Tables(configuration), configuration[AppSettingNames.TaskHub] ?? ""));
+        services.AddSingleton<ScheduledStarts>();
+        services.AddSingleton<DueOccurrences>();
+        services.AddSingleton<ScheduleLoops>();
+        services.AddSingleton<SchedulesHandler>();
         services.AddSingleton<StartRunHandler>();
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();

@@ -97,6 +97,7 @@ var settings = {
   WorkflowStarts__BatchSize: '16'
   WorkflowStarts__VisibilityTimeoutSeconds: '30'
   WorkflowStarts__MaxPollingIntervalMilliseconds: '5000'
+  Schedules__Enabled: 'true'
 }
 
 // Flex Consumption sets the runtime in functionAppConfig and rejects these settings; Elastic Premium needs them.
