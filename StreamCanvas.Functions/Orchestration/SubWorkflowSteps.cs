@@ -39,6 +39,9 @@ internal static class SubWorkflowSteps
             ParentInstanceId = context.InstanceId,
         };
         run.StartChild(childId);
+        // Published now rather than at the next step: a child can run for hours (an approval in it), and the run's
+        // status (API, dashboard) links to it meanwhile. A status only; nothing scheduled changes.
+        run.Publish(context, new RunStatus { Workflow = run.Definition.Name, Version = run.Definition.Version, State = RunStates.Running, CurrentStep = step.Id, StepKind = step.Kind });
         try
         {
             WorkflowRunResult child = await context.CallSubOrchestratorAsync<WorkflowRunResult>(
