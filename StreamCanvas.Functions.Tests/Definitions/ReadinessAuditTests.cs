@@ -223,10 +223,12 @@ public sealed class ReadinessAuditTests
 
         TraitReadiness unbudgeted = Trait(Workflow(steps: steps), ReadinessTraits.ExceptionHandling);
         TraitReadiness budgeted = Trait(Workflow(steps: steps, extra: """ "budgets": { "dailyTokens": 100000 }, """), ReadinessTraits.ExceptionHandling);
+        TraitReadiness costBudgeted = Trait(Workflow(steps: steps, extra: """ "budgets": { "dailyCost": 25.5 }, """), ReadinessTraits.ExceptionHandling);
 
         Assert.Equal(ReadinessOutcome.Warn, unbudgeted.Outcome);
         Assert.Equal("/budgets", unbudgeted.Pointer);
         Assert.Equal(ReadinessOutcome.Pass, budgeted.Outcome);
+        Assert.Equal(ReadinessOutcome.Pass, costBudgeted.Outcome);
     }
 
     [Fact]
@@ -310,5 +312,28 @@ public sealed class ReadinessAuditTests
         WorkflowReadiness readiness = ReadinessAudit.Audit(Workflow(steps: $"[{Draft}]"), Configured);
 
         Assert.Equal(ReadinessOutcome.Fail, readiness.Outcome);
+    }
+
+    const string McpAgent = """{ "id": "helper", "kind": "agent", "instructions": "i", "prompt": "p", "retry": { "maxAttempts": 2 }, "tools": [ { "mcp": "orders" } ] }""";
+
+    [Fact]
+    public void ToolAccess_AgentNamesAnMcpServerNotConfigured_FailsNamingTheSetting()
+    {
+        TraitReadiness access = Trait(Workflow(steps: $"[{Draft}, {McpAgent}, {Gate}]"), ReadinessTraits.ToolAccess);
+
+        Assert.Equal(ReadinessOutcome.Fail, access.Outcome);
+        Assert.Equal("/steps/1/tools/0/mcp", access.Pointer);
+        Assert.Contains("Mcp:Servers:orders:Endpoint", access.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToolAccess_AgentNamesAConfiguredMcpServer_Passes()
+    {
+        ReadinessEnvironment withServer = Configured with { McpServers = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Orders" } };
+
+        TraitReadiness access = Trait(Workflow(steps: $"[{Draft}, {McpAgent}, {Gate}]"), ReadinessTraits.ToolAccess, withServer);
+
+        Assert.Equal(ReadinessOutcome.Pass, access.Outcome);
+        Assert.Contains(access.Findings, f => f.Pointer == "/steps/1/tools/0/mcp" && f.Reason.Contains("MCP server 'orders' is configured", StringComparison.Ordinal));
     }
 }

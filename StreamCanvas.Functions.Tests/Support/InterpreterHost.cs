@@ -1,8 +1,12 @@
 using System.Collections.Concurrent;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Mcp;
+using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Records;
 using StreamCanvas.Hosting;
@@ -59,6 +63,11 @@ public sealed class InterpreterHost : IAsyncDisposable
 
     /// <summary>The workflows a workflow step can start (the real activity, over this catalog).</summary>
     public StreamCanvas.Definitions.WorkflowCatalog Catalog { get; set; } = new([]);
+
+    /// <summary>The MCP servers agent steps reach, through the real list and call activities.</summary>
+    public McpOptions Mcp { get; set; } = new();
+
+    public ConcurrentQueue<McpToolCallRequest> McpCalls { get; } = new();
 
     public DurableTaskClient Client => host.Client;
 
@@ -125,8 +134,15 @@ public sealed class InterpreterHost : IAsyncDisposable
                     Conversation = AgentConversation.FromJson(StoredSnapshots[(request.Step.InstanceId, request.StoredConversation!)]["messages"]),
                     StoredConversation = null,
                 };
-                return new AgentTurnActivity(AgentModel, AllowingLedger, null!, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentTurnActivity>.Instance)
+                return new AgentTurnActivity(AgentModel, AllowingBudget, Pricing, null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentTurnActivity>.Instance)
                     .RunAsync(inline, CancellationToken.None).GetAwaiter().GetResult();
+            case McpToolsRequest request when activity == nameof(ListMcpToolsActivity):
+                return new ListMcpToolsActivity(ReachMcp(), NullLogger<ListMcpToolsActivity>.Instance)
+                    .RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+            case McpToolCallRequest request when activity == nameof(CallMcpToolActivity):
+                McpCalls.Enqueue(request);
+                return new CallMcpToolActivity(ReachMcp(), NullLogger<CallMcpToolActivity>.Instance)
+                    .RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             default:
                 throw new InvalidOperationException($"InterpreterHost has no script for activity {activity}");
         }
@@ -168,13 +184,28 @@ public sealed class InterpreterHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => host.DisposeAsync();
 
+    McpServers ReachMcp() => new(Microsoft.Extensions.Options.Options.Create(Mcp), HttpClients);
+
+    static readonly IHttpClientFactory HttpClients =
+        new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+
     /// <summary>A daily token ledger with room for every turn (budgets are the turn activity's own tests).</summary>
     static readonly ITokenLedger AllowingLedger = CreateAllowingLedger();
+
+    /// <summary>Prices the OpenAI stub's model at 1 and 2 per 1K input and output tokens, so agent turns it answers carry a cost.</summary>
+    static readonly ModelPricing Pricing = new(Microsoft.Extensions.Options.Options.Create(new ModelOptions
+    {
+        Pricing = { ["gpt-stub"] = new ModelPrice { InputPer1K = 1m, OutputPer1K = 2m } },
+    }));
+
+    static readonly DailyBudget AllowingBudget = new(AllowingLedger, Pricing, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<DailyBudget>.Instance);
 
     static ITokenLedger CreateAllowingLedger()
     {
         var ledger = new Moq.Mock<ITokenLedger>();
-        ledger.Setup(l => l.TryReserveAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<int>(), Moq.It.IsAny<int>(), Moq.It.IsAny<CancellationToken>())).Returns((string w, DateOnly d, int t, int l, CancellationToken c) => Task.FromResult<TokenReservation?>(new TokenReservation(w, d, "r", t)));
+        ledger.Setup(l => l.TryReserveAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<DailyCharge>(), Moq.It.IsAny<DailyLimits>(), Moq.It.IsAny<CancellationToken>()))
+            .Returns((string w, DateOnly d, DailyCharge charge, DailyLimits _, CancellationToken _) => Task.FromResult<TokenReservation?>(new TokenReservation(w, d, "r", charge)));
+        ledger.Setup(l => l.UsedAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<CancellationToken>())).Returns(Task.FromResult(DailyCharge.None));
         return ledger.Object;
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Records;
 using StreamCanvas.Orchestration;
@@ -12,7 +13,8 @@ namespace StreamCanvas.Functions;
 /// <summary>The orchestrator and activities under the Functions host; the same classes the standalone worker registers.</summary>
 public sealed class WorkflowDurableFunctions(
     LlmStepActivity llm, ToolStepActivity tool, NotifyApproversActivity notify, StoreApprovalSnapshotActivity storeSnapshot,
-    CloseGateLevelActivity closeGateLevel, AlertOwnerActivity alertOwner, ResolveWorkflowActivity resolveWorkflow, RecordRunActivity recordRun, AgentTurnActivity agentTurn)
+    CloseGateLevelActivity closeGateLevel, AlertOwnerActivity alertOwner, ResolveWorkflowActivity resolveWorkflow, RecordRunActivity recordRun, AgentTurnActivity agentTurn,
+    ListMcpToolsActivity listMcpTools, CallMcpToolActivity callMcpTool)
 {
     [Function(nameof(WorkflowOrchestrator))]
     public static Task<WorkflowRunResult> RunWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -59,4 +61,12 @@ public sealed class WorkflowDurableFunctions(
     [Function(nameof(AgentTurnActivity))]
     public Task<AgentTurnOutcome> RunAgentTurn([ActivityTrigger] AgentTurnRequest request, FunctionContext context) =>
         agentTurn.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(ListMcpToolsActivity))]
+    public Task<McpToolList> ListMcpTools([ActivityTrigger] McpToolsRequest request, FunctionContext context) =>
+        listMcpTools.RunAsync(request, context.CancellationToken);
+
+    [Function(nameof(CallMcpToolActivity))]
+    public Task<StepOutcome> CallMcpTool([ActivityTrigger] McpToolCallRequest request, FunctionContext context) =>
+        callMcpTool.RunAsync(request, context.CancellationToken);
 }

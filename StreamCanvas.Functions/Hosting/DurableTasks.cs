@@ -2,6 +2,7 @@ using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Records;
 using StreamCanvas.Orchestration;
@@ -30,6 +31,8 @@ public static class DurableTasks
         DurableActivity.Of<ResolveWorkflowActivity, ResolveWorkflowRequest, ResolvedWorkflow>(),
         DurableActivity.Of<RecordRunActivity, RecordRunRequest, DoneRate?>(),
         DurableActivity.Of<AgentTurnActivity, AgentTurnRequest, AgentTurnOutcome>(),
+        DurableActivity.Of<ListMcpToolsActivity, McpToolsRequest, McpToolList>(),
+        DurableActivity.Of<CallMcpToolActivity, McpToolCallRequest, StepOutcome>(),
     ];
 
     /// <summary>Every activity class as a service, for the worker (standalone) or the triggers (Functions) to resolve.</summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
@@ -45,6 +46,7 @@ public static class StreamCanvasServices
         services.AddSingleton<ITokenLedger>(sp => new TableTokenLedger(StorageClients.Tables(configuration), sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromSeconds(ModelOptions.HostFunctionTimeoutSeconds)));
         services.AddSingleton<ModelPricing>();
+        services.AddSingleton<DailyBudget>();
         services.AddSingleton<IRunRecords>(_ => new TableRunRecords(StorageClients.Tables(configuration), configuration[AppSettingNames.TaskHub] ?? ""));
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
@@ -64,6 +66,12 @@ public static class StreamCanvasServices
                 resilience.Retry.DisableForUnsafeHttpMethods();
             })
             .SelectPipelineByAuthority();
+
+        // MCP servers agent steps take tools from: no resilience handler (the step's retry decides), no redirects
+        // (they would carry the server's headers elsewhere).
+        services.Configure<McpOptions>(configuration.GetSection(McpOptions.Section));
+        services.AddHttpClient(McpServers.HttpClientName).ConfigurePrimaryHttpMessageHandler(NoRedirects);
+        services.AddSingleton<McpServers>();
 
         services.Configure<ApprovalOptions>(configuration.GetSection(ApprovalOptions.Section));
         services.AddSingleton<ApprovalTokens>();

@@ -3,7 +3,7 @@
 // Its own module so each value arrives as a parameter: the compiled template then lists the setting names
 // literally, which the infra tests read.
 
-import { toolConnection } from '../types.bicep'
+import { mcpServer, toolConnection } from '../types.bicep'
 
 param functionAppName string
 
@@ -38,6 +38,9 @@ param modelApiKeySecretName string
 param signingKeySecretName string
 
 param toolConnections { *: toolConnection }
+
+@description('MCP servers agent steps take tools from (Mcp:Servers:<name>), by the name the steps use.')
+param mcpServers { *: mcpServer } = {}
 
 @description('Approval notification webhooks (Approvals:Webhooks:<name>): name to the Key Vault secret holding its URL.')
 param approvalWebhooks { *: string }
@@ -126,6 +129,27 @@ var toolHeaders = reduce(
     )
 )
 
+// Mcp:Servers:<name>:Endpoint, :ApiKey and :Headers:<header>, one entry per MCP server the agents use.
+var mcpEndpoints = toObject(items(mcpServers), m => 'Mcp__Servers__${m.key}__Endpoint', m => m.value.endpoint)
+var mcpApiKeys = toObject(
+  filter(items(mcpServers), m => !empty(m.value.?apiKeySecret ?? '')),
+  m => 'Mcp__Servers__${m.key}__ApiKey',
+  m => secretReference(keyVaultUri, m.value.apiKeySecret!)
+)
+var mcpHeaders = reduce(
+  items(mcpServers),
+  {},
+  (headers, m) =>
+    union(
+      headers,
+      toObject(
+        items(m.value.?headerSecrets ?? {}),
+        h => 'Mcp__Servers__${m.key}__Headers__${h.key}',
+        h => secretReference(keyVaultUri, h.value)
+      )
+    )
+)
+
 var webhooks = toObject(
   items(approvalWebhooks),
   w => 'Approvals__Webhooks__${w.key}',
@@ -162,6 +186,9 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     toolBaseUrls,
     toolHealthPaths,
     toolHeaders,
+    mcpEndpoints,
+    mcpApiKeys,
+    mcpHeaders,
     groups,
     webhooks,
     pricing
