@@ -18,6 +18,7 @@ public static class ApiRoutes
     public const string OpenApi = "openapi.json";
     public const string Workflows = "workflows";
     public const string WorkflowVersions = "workflows/{name}/versions";
+    public const string WorkflowGraph = "workflows/{name}/graph";
     public const string WorkflowsReadiness = "workflows/readiness";
     public const string WorkflowReadiness = "workflows/{name}/readiness";
     public const string WorkflowsRecord = "workflows/record";

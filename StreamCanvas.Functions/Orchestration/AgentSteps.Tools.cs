@@ -181,7 +181,7 @@ internal static partial class AgentSteps
         /// <summary>A child run of the workflow, pinned to the definition resolved when the step started; its failure is the model's to read.</summary>
         async Task<(StepOutcome Outcome, string? ChildId)> CallWorkflowAsync(AgentTool tool, string name, ResolvedWorkflow resolved, AgentToolCall call)
         {
-            ChildRun child = await SubWorkflowSteps.RunChildAsync(context, run, tool.Workflow!, resolved, call.Arguments.DeepClone().AsObject(), $"{step.Id}/{name}/{calls}", round);
+            ChildRun child = await SubWorkflowSteps.RunChildAsync(context, run, step, tool.Workflow!, resolved, call.Arguments.DeepClone().AsObject(), $"{step.Id}/{name}/{calls}", round);
             return child.Error is { } error
                 ? (new StepOutcome { Error = error }, child.InstanceId)
                 : (new StepOutcome { Output = child.Output() }, child.InstanceId);

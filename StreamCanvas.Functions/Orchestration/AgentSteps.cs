@@ -64,6 +64,7 @@ internal static partial class AgentSteps
             for (int turn = 1; turn <= step.MaxTurns; turn++)
             {
                 run.ReportProgress(new StepProgress(step.Id, step.Kind, step.MaxTurns, turn - 1, 1, 0));
+                run.ReportAgentTurns(step.Id, turns);
                 run.Publish(context, new RunStatus
                 {
                     Workflow = run.Definition.Name, Version = run.Definition.Version, State = RunStates.Running,
@@ -257,6 +258,7 @@ internal static partial class AgentSteps
         string? Succeed(JsonNode? output, int turn)
         {
             run.EndProgress(step.Id);
+            run.EndAgentTurns(step.Id);
             run.SetStep(step.Id, Entry(output));
             run.Timeline.Add(Record(StepStatuses.Succeeded, turn, null));
             return run.NextAfter(step);
@@ -265,6 +267,7 @@ internal static partial class AgentSteps
         string? Fail(StepError error, int turn, JsonNode? output = null)
         {
             run.EndProgress(step.Id);
+            run.EndAgentTurns(step.Id);
             return StepFailures.Follow(context, run, step, Record(StepStatuses.Failed, turn, error), Entry(output), error);
         }
     }

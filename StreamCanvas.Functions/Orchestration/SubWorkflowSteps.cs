@@ -29,7 +29,7 @@ internal static class SubWorkflowSteps
             return StepFailures.Follow(context, run, step, record with { CompletedAt = context.CurrentUtcDateTime, Error = invalid }, entry, invalid);
         }
 
-        ChildRun child = await RunChildAsync(context, run, step.Workflow, resolved, input, step.Id, round);
+        ChildRun child = await RunChildAsync(context, run, step, step.Workflow, resolved, input, step.Id, round);
         record = record with { ChildInstanceId = child.InstanceId };
         if (child.Error is { } error)
         {
@@ -51,9 +51,10 @@ internal static class SubWorkflowSteps
     /// Runs <paramref name="resolved"/> (pinned: the definition and hash resolved when the step started) as a child
     /// of this run and waits for it. The child's id comes from this run, <paramref name="scope"/> (plus the map
     /// item's index) and <paramref name="round"/>, so a replay or a restart finds the same child, never a second one.
+    /// <paramref name="caller"/> is the step that starts it (a workflow step, or an agent calling a workflow tool).
     /// </summary>
     public static async Task<ChildRun> RunChildAsync(
-        TaskOrchestrationContext context, RunState run, string workflow, ResolvedWorkflow resolved, JsonObject input, string scope, int round)
+        TaskOrchestrationContext context, RunState run, WorkflowStep caller, string workflow, ResolvedWorkflow resolved, JsonObject input, string scope, int round)
     {
         // A map item runs the same step once per item: its index keeps each item's child apart.
         string scoped = run.Data[StatePath.IndexRoot] is JsonNode index ? $"{scope}#{index.ToJsonString()}" : scope;
@@ -66,6 +67,9 @@ internal static class SubWorkflowSteps
             ParentInstanceId = context.InstanceId,
         };
         run.StartChild(childId);
+        // Published now rather than at the next step: a child can run for hours (an approval in it), and the run's
+        // status (API, dashboard) links to it meanwhile. A status only; nothing scheduled changes.
+        run.Publish(context, new RunStatus { Workflow = run.Definition.Name, Version = run.Definition.Version, State = RunStates.Running, CurrentStep = caller.Id, StepKind = caller.Kind });
         try
         {
             WorkflowRunResult result = await context.CallSubOrchestratorAsync<WorkflowRunResult>(
