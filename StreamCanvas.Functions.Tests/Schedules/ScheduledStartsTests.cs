@@ -69,7 +69,7 @@ public sealed class ScheduledStartsTests : IAsyncLifetime
 
         Activity span = Assert.Single(telemetry.Spans(ScheduleStartTrace.SpanName), s => Equals(s.GetTagItem(TelemetryTags.Workflow), workflow.Name));
         Assert.Equal(("2026-12-03T06:00:00.0000000Z", OccurrenceOutcomes.Started, started.InstanceId),
-            ((string?)span.GetTagItem(ScheduleStartTrace.OccurrenceTag), (string?)span.GetTagItem(ScheduleStartTrace.OutcomeTag), (string?)span.GetTagItem(TelemetryTags.InstanceId)));
+            ((string?)span.GetTagItem(TelemetryTags.ScheduleOccurrence), (string?)span.GetTagItem(TelemetryTags.ScheduleOutcome), (string?)span.GetTagItem(TelemetryTags.InstanceId)));
         Assert.Contains(telemetry.AllSpans(), s => s.DisplayName.StartsWith("create_orchestration", StringComparison.Ordinal) && s.ParentSpanId == span.SpanId);
     }
 }

@@ -11,17 +11,15 @@ namespace StreamCanvas.Telemetry;
 public static class ScheduleStartTrace
 {
     public const string SpanName = "schedule start";
-    public const string OccurrenceTag = "streamcanvas.schedule.occurrence";
-    public const string OutcomeTag = "streamcanvas.schedule.outcome";
 
     public static Activity? Start(string workflow, DateTimeOffset occurrence) =>
         StreamCanvasTelemetry.Source.StartActivity(SpanName, ActivityKind.Internal, parentContext: default,
-            [new(TelemetryTags.Workflow, workflow), new(OccurrenceTag, occurrence.UtcDateTime.ToString("O", CultureInfo.InvariantCulture))]);
+            [new(TelemetryTags.Workflow, workflow), new(TelemetryTags.ScheduleOccurrence, occurrence.UtcDateTime.ToString("O", CultureInfo.InvariantCulture))]);
 
     /// <summary>How the occurrence ended: started, already-started, paused or rejected, and the run it named.</summary>
     public static void Finish(Activity? span, string outcome, string? instanceId, bool failed)
     {
-        span?.SetTag(OutcomeTag, outcome);
+        span?.SetTag(TelemetryTags.ScheduleOutcome, outcome);
         span?.SetTag(TelemetryTags.InstanceId, instanceId);
         if (failed)
         {
