@@ -66,6 +66,32 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_MapItems_EachItemHasItsOwnKeyTheSameForEveryAttempt()
+    {
+        var keys = new List<string?>();
+        respond = context =>
+        {
+            lock (keys) { keys.Add(context.Request.Headers["Idempotency-Key"]); }
+            return context.Response.WriteAsJsonAsync(new { ok = true });
+        };
+        ToolStepActivity activity = Activity();
+        ToolStepRequest post = Request("/articles", "POST", new JsonObject { ["title"] = "t" });
+
+        await activity.RunAsync(post, CancellationToken.None);
+        await activity.RunAsync(post with { Step = post.Step with { Item = 0 } }, CancellationToken.None);
+        await activity.RunAsync(post with { Step = post.Step with { Item = 1 } }, CancellationToken.None);
+        await activity.RunAsync(post with { Step = post.Step with { Item = 1, Attempt = 2 } }, CancellationToken.None);
+
+        // Every item runs the same step of the same orchestration: only the item tells their calls apart.
+        Assert.Equal(3, keys.Take(3).Distinct().Count());
+        Assert.Equal(keys[2], keys[3]);
+
+        // Outside a map the key is what it was before items had one: runs in flight keep theirs.
+        string expected = "streamcanvas-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("run-1\nlookup"u8))[..32];
+        Assert.Equal(expected, keys[0]);
+    }
+
+    [Fact]
     public async Task RunAsync_RateLimitedWithRetryAfter_FailureCarriesTheWait()
     {
         respond = context =>

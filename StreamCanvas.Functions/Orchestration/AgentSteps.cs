@@ -258,7 +258,7 @@ internal static class AgentSteps
                 }
             }
 
-            var identity = new StepIdentity(context.InstanceId, run.Definition.Name, $"{step.Id}.{tool.Name}.{calls}", 1);
+            var identity = new StepIdentity(context.InstanceId, run.Definition.Name, $"{step.Id}.{tool.Name}.{calls}", 1) { Item = run.ItemIndex };
             StepOutcome outcome;
             try
             {

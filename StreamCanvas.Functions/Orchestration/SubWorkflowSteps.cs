@@ -29,7 +29,7 @@ internal static class SubWorkflowSteps
         }
 
         // A map item runs the same step once per item: its index keeps each item's child apart.
-        string scope = run.Data[StatePath.IndexRoot] is JsonNode index ? $"{step.Id}#{index.ToJsonString()}" : step.Id;
+        string scope = run.ItemIndex is int index ? $"{step.Id}#{index}" : step.Id;
         string childId = RunIds.ForChild(step.Workflow, context.InstanceId, scope, round);
         record = record with { ChildInstanceId = childId };
         // The child's execution id comes from the orchestration (replay-safe), not Guid.NewGuid as for a start.
