@@ -46,10 +46,10 @@ public sealed class DurableSidecar : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(sp => DurableTaskStorage.Create(configuration, sp.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton<IOrchestrationService>(sp => new RedeliveredStartFilter(
+        builder.Services.AddSingleton<IOrchestrationService>(sp => new PlainStartTags(new RedeliveredStartFilter(
             new WorkItemLockRenewal(sp.GetRequiredService<AzureStorageOrchestrationService>(), DurableTaskStorage.LockRenewInterval(configuration),
                 TimeProvider.System, sp.GetRequiredService<ILogger<WorkItemLockRenewal>>()),
-            sp.GetRequiredService<ILogger<RedeliveredStartFilter>>()));
+            sp.GetRequiredService<ILogger<RedeliveredStartFilter>>())));
         builder.Services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         builder.Services.AddHostedService<TaskHubStartup>();
