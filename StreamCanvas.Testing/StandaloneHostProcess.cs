@@ -146,6 +146,8 @@ public sealed class StandaloneHostProcess : IAsyncDisposable
             ["DurableTask__LeaseRenewIntervalSeconds"] = "3",
             ["DurableTask__LeaseAcquireIntervalSeconds"] = "2",
             ["DurableTask__PartitionCount"] = "2",
+            // A test host up when a sample's schedule comes due (daily-digest at 06:00 Berlin) must not start runs no test asked for.
+            ["Schedules__Enabled"] = "false",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__StreamCanvas"] = "Information",
         };

@@ -3,7 +3,7 @@
 // OpenAI model, one user-assigned identity holding the least roles the app needs, and the workflow owners' alerts
 // (an action group per owner team, alert rules per workflow). See docs/deploy.md.
 
-import { ownerAlertTeam, toolConnection } from 'types.bicep'
+import { mcpServer, ownerAlertTeam, toolConnection } from 'types.bicep'
 
 metadata description = 'StreamCanvas durable workflow engine on Azure Functions'
 
@@ -62,6 +62,9 @@ param modelEndpoint string = ''
 
 @description('Connections tool steps may call, by the name the workflows use (Tools:Connections:<name>).')
 param toolConnections { *: toolConnection } = {}
+
+@description('MCP servers agent steps take tools from, by the name the workflows use (Mcp:Servers:<name>).')
+param mcpServers { *: mcpServer } = {}
 
 @description('Approval notification webhooks (Approvals:Webhooks:<name>): name to the Key Vault secret holding the URL.')
 param approvalWebhooks { *: string } = {}
@@ -238,6 +241,7 @@ module appSettings 'modules/appsettings.bicep' = {
     modelApiKeySecretName: deployOpenAI || modelProvider == 'offline' ? '' : modelApiKeySecretName
     signingKeySecretName: signingKeySecretName
     toolConnections: toolConnections
+    mcpServers: mcpServers
     approvalWebhooks: approvalWebhooks
     approverGroups: approverGroups
     modelPricing: modelPricing

@@ -14,6 +14,19 @@ type toolConnection = {
 }
 
 @export()
+@description('An MCP server agent steps may take tools from (Mcp:Servers:<name>), spoken to over streamable HTTP.')
+type mcpServer = {
+  @description('The server\'s streamable HTTP endpoint, e.g. https://crm.example.com/mcp.')
+  endpoint: string
+
+  @description('Name of the Key Vault secret holding an API key, sent as Authorization: Bearer <key>.')
+  apiKeySecret: string?
+
+  @description('Headers added to every request: header name to the name of the Key Vault secret holding its value.')
+  headerSecrets: { *: string }?
+}
+
+@export()
 @description('An owner team in infra/owner-alerts.json (generated from workflows/*.json): one action group, notified by the alert rules of its workflows.')
 type ownerAlertTeam = {
   @description('The team as a resource-name part.')

@@ -18,7 +18,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await stub.DisposeAsync();
 
-    LlmStepActivity Activity(string provider = ModelProviders.OpenAICompatible, int maxRetries = 2)
+    LlmStepActivity Activity(string provider = ModelProviders.OpenAICompatible, int maxRetries = 2, ModelPricing? pricing = null)
     {
         var options = Options.Create(new ModelOptions
         {
@@ -29,10 +29,13 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
             MaxRetries = maxRetries,
             TimeoutSeconds = 10,
         });
-        return new LlmStepActivity(ModelPipeline.Build(new DeploymentChatClient(options.Value), options.Value), ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        return new LlmStepActivity(ModelPipeline.Build(new DeploymentChatClient(options.Value), options.Value), Budget(pricing: pricing), pricing ?? Pricing(), NullLogger<LlmStepActivity>.Instance);
     }
 
     static ModelPricing Pricing() => new(Microsoft.Extensions.Options.Options.Create(new ModelOptions()));
+
+    DailyBudget Budget(TimeProvider? clock = null, ModelPricing? pricing = null) =>
+        new(ledger, pricing ?? Pricing(), clock ?? TimeProvider.System, NullLogger<DailyBudget>.Instance);
 
     static TableTokenLedger Ledger(StreamCanvas.Standalone.Azurite azurite, TimeProvider clock) =>
         new(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString), clock, TimeSpan.FromMinutes(15));
@@ -145,7 +148,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
     [Fact]
     public async Task OfflineModel_SameCall_GivesTheSameMarkedAnswer()
     {
-        var offline = new LlmStepActivity(ModelPipeline.Build(new OfflineChatClient(), new ModelOptions()), ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        var offline = new LlmStepActivity(ModelPipeline.Build(new OfflineChatClient(), new ModelOptions()), Budget(), Pricing(), NullLogger<LlmStepActivity>.Instance);
         var schema = System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "object", "properties": { "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "label": { "enum": ["a", "b"] }, "note": { "type": "string" } } }""")!.AsObject();
         LlmStepRequest request = Request(output: "json") with { OutputSchema = schema };
 
@@ -231,16 +234,46 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         ledger = Ledger(azurite, TimeProvider.System);
         string workflow = "budget-" + Guid.NewGuid().ToString("N")[..8];
         stub.Enqueue(OpenAIStub.Reply.Completion("one", promptTokens: 40, completionTokens: 10));
-        LlmStepRequest request = Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyTokenBudget = 100 };
+        LlmStepRequest request = Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyBudget = new DailyBudgetLimits(100, null) };
 
         StepOutcome first = await Activity().RunAsync(request, CancellationToken.None);
-        long afterFirst = await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
+        long afterFirst = (await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None)).Tokens;
         StepOutcome second = await Activity().RunAsync(request, CancellationToken.None);
 
         Assert.True(first.Succeeded);
         Assert.Equal(50, afterFirst);
         Assert.Equal(FailureReasons.BudgetExceeded, second.Error!.Reason);
         Assert.False(second.Error.Retryable);
+        Assert.Single(stub.Requests);
+    }
+
+    [Fact]
+    public async Task RunAsync_DailyCostBudget_PricesTheHoldAndTheAnswerAndRefusesTheCallThatWouldExceedIt()
+    {
+        var azurite = await SharedAzurite.GetAsync();
+        ledger = Ledger(azurite, TimeProvider.System);
+        string workflow = "cost-" + Guid.NewGuid().ToString("N")[..8];
+        var pricing = new ModelPricing(Options.Create(new ModelOptions
+        {
+            DefaultModel = "gpt-test",
+            Pricing = { ["gpt-test"] = new ModelPrice { InputPer1K = 1m, OutputPer1K = 2m } },
+        }));
+
+        // The stub answers as "gpt-stub", which has no price: the call is priced as the deployment asked for.
+        stub.Enqueue(OpenAIStub.Reply.Completion("one", promptTokens: 40, completionTokens: 10));
+        LlmStepRequest request = Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyBudget = new DailyBudgetLimits(null, 0.15m) };
+
+        // Held before the call: 6 prompt tokens at 1/1K + 50 completion tokens at 2/1K = 0.106; used: 0.04 + 0.02.
+        StepOutcome first = await Activity(pricing: pricing).RunAsync(request, CancellationToken.None);
+        DailyCharge afterFirst = await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
+        StepOutcome second = await Activity(pricing: pricing).RunAsync(request, CancellationToken.None);
+
+        Assert.True(first.Succeeded);
+        Assert.Equal(0.06m, first.Cost);
+        Assert.Equal(new DailyCharge(50, 60_000), afterFirst);
+        Assert.Equal(0.4, first.DailyBudgetUsed);
+        Assert.Equal(FailureReasons.BudgetExceeded, second.Error!.Reason);
+        Assert.Contains("daily budget of 0.15 in cost", second.Error.Message, StringComparison.Ordinal);
         Assert.Single(stub.Requests);
     }
 
@@ -256,7 +289,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         LlmStepRequest request = Request(output: "json") with
         {
             Step = new StepIdentity("run-1", workflow, "draft", 1),
-            DailyTokenBudget = 100_000,
+            DailyBudget = new DailyBudgetLimits(100_000, null),
             Rubric = new StreamCanvas.Definitions.Rubric { Prompt = "Is every claim sourced?" },
         };
 
@@ -266,7 +299,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         Assert.True(outcome.Error.Retryable);
         Assert.Equal(12, outcome.Error.RetryAfterSeconds);
         Assert.Equal(new TokenUsage(10, 5), outcome.Tokens);
-        Assert.Equal(15, await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None));
+        Assert.Equal(15, (await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None)).Tokens);
     }
 
     [Fact]
@@ -278,12 +311,12 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         var model = new Mock<Microsoft.Extensions.AI.IChatClient>();
         model.Setup(m => m.GetResponseAsync(It.IsAny<IEnumerable<Microsoft.Extensions.AI.ChatMessage>>(), It.IsAny<Microsoft.Extensions.AI.ChatOptions?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("bug"));
-        var activity = new LlmStepActivity(model.Object, ledger, new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance);
+        var activity = new LlmStepActivity(model.Object, Budget(), Pricing(), NullLogger<LlmStepActivity>.Instance);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => activity.RunAsync(
-            Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyTokenBudget = 100_000 }, CancellationToken.None));
+            Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyBudget = new DailyBudgetLimits(100_000, null) }, CancellationToken.None));
 
-        Assert.Equal(0, await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None));
+        Assert.Equal(0, (await ledger.UsedAsync(workflow, DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None)).Tokens);
     }
 
     [Fact]
@@ -313,16 +346,16 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         int budget = estimate + (estimate / 2);
 
         // The first attempt reserves and is never settled; while its reservation lives, the second does not fit.
-        _ = new LlmStepActivity(hung.Object, ledger, Pricing(), clock, NullLogger<LlmStepActivity>.Instance).RunAsync(request with { DailyTokenBudget = budget }, CancellationToken.None);
+        _ = new LlmStepActivity(hung.Object, Budget(clock), Pricing(), NullLogger<LlmStepActivity>.Instance).RunAsync(request with { DailyBudget = new DailyBudgetLimits(budget, null) }, CancellationToken.None);
         await calling.Task.WaitAsync(TimeSpan.FromMinutes(2));
-        var retried = new LlmStepActivity(answering.Object, ledger, Pricing(), clock, NullLogger<LlmStepActivity>.Instance);
-        StepOutcome whileHeld = await retried.RunAsync(request with { Step = request.Step with { Attempt = 2 }, DailyTokenBudget = budget }, CancellationToken.None);
+        var retried = new LlmStepActivity(answering.Object, Budget(clock), Pricing(), NullLogger<LlmStepActivity>.Instance);
+        StepOutcome whileHeld = await retried.RunAsync(request with { Step = request.Step with { Attempt = 2 }, DailyBudget = new DailyBudgetLimits(budget, null) }, CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
-        StepOutcome afterExpiry = await retried.RunAsync(request with { Step = request.Step with { Attempt = 3 }, DailyTokenBudget = budget }, CancellationToken.None);
+        StepOutcome afterExpiry = await retried.RunAsync(request with { Step = request.Step with { Attempt = 3 }, DailyBudget = new DailyBudgetLimits(budget, null) }, CancellationToken.None);
 
         Assert.Equal(FailureReasons.BudgetExceeded, whileHeld.Error?.Reason);
         Assert.True(afterExpiry.Succeeded, afterExpiry.Error?.Message);
-        Assert.Equal(15, await ledger.UsedAsync(workflow, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), CancellationToken.None));
+        Assert.Equal(15, (await ledger.UsedAsync(workflow, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), CancellationToken.None)).Tokens);
     }
 
     [Fact]

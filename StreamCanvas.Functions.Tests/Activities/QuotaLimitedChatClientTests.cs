@@ -111,6 +111,54 @@ public sealed class QuotaLimitedChatClientTests
         await holding;
     }
 
+    /// <summary>A deployment that answers 429 (as the error rules classify it) the first time, then answers.</summary>
+    sealed class RefusingOnceModel : IChatClient
+    {
+        public int Calls { get; private set; }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            ++Calls == 1
+                ? throw new ModelCallException(FailureReasons.ModelRateLimited, "429 Too Many Requests", retryable: true, 429, null, TimeSpan.FromSeconds(1))
+                : Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) { Usage = new UsageDetails { TotalTokenCount = 10 } });
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_DeploymentAnswers429_WaitsItsRetryAfterAndTriesAgainOnANewCountedSlot()
+    {
+        var model = new RefusingOnceModel();
+        string endpoint = NewEndpoint();
+        var quota = new ModelQuotaOptions { RequestsPerMinute = 12, WindowSeconds = 10 }; // 2 calls per sliding 10 s
+        QuotaLimitedChatClient limiter = await HostAsync(model, quota, endpoint);
+        var store = new TableModelQuotaStore(new TableServiceClient((await SharedAzurite.GetAsync()).ConnectionString));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        ChatResponse reply = await limiter.GetResponseAsync(Call, CallOptions, CancellationToken.None);
+        QuotaGrant third = await store.TryAcquireAsync(QuotaLimitedChatClient.Key(endpoint, "gpt-test"), quota.ToLimits(), 1, DateTimeOffset.UtcNow, CancellationToken.None);
+
+        Assert.Equal("ok", reply.Text);
+        Assert.Equal(2, model.Calls);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1), "the retry waited the deployment's Retry-After");
+        Assert.False(third.Granted); // the refused try and the retry both counted against the window
+    }
+
+    [Fact]
+    public void QuotaRetryPolicy_IsWhatTheClientRetriesWithUnderAQuota()
+    {
+        var quota = new ModelQuotaOptions { MaxConcurrentCalls = 2 };
+
+        Assert.IsType<QuotaRetryPolicy>(DeploymentChatClient.RetryPolicyFor(new ModelOptions { Quota = quota }));
+        Assert.IsNotType<QuotaRetryPolicy>(DeploymentChatClient.RetryPolicyFor(new ModelOptions()));
+    }
+
     [Fact]
     public async Task GetResponseAsync_NoQuotaSet_CallsTheModelWithoutStorage()
     {

@@ -261,6 +261,9 @@ public sealed class OperatorApiTests(OperatorHost fixture) : IClassFixture<Opera
     [InlineData("POST", "api/runs/document-summary%3Aany/events/nudge")]
     [InlineData("GET", "api/workflows/readiness")]
     [InlineData("GET", "api/workflows/document-summary/readiness")]
+    [InlineData("GET", "api/schedules")]
+    [InlineData("POST", "api/schedules/daily-digest/pause")]
+    [InlineData("POST", "api/schedules/daily-digest/resume")]
     public async Task OperatorRoute_MissingOrWrongKey_Returns401(string method, string url)
     {
         using var anonymous = new HttpClient { BaseAddress = fixture.Http.BaseAddress };
@@ -270,6 +273,25 @@ public sealed class OperatorApiTests(OperatorHost fixture) : IClassFixture<Opera
         await AssertProblemAsync(await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), url)), HttpStatusCode.Unauthorized);
         await AssertProblemAsync(await wrong.SendAsync(new HttpRequestMessage(new HttpMethod(method), url)), HttpStatusCode.Unauthorized);
         await AssertProblemAsync(await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), url + (url.Contains('?') ? "&" : "?") + "code=wrong")), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Schedules_DailyDigestSample_IsListedPausedAndResumedOverHttp()
+    {
+        JsonObject list = (await Http.GetFromJsonAsync<JsonObject>("api/schedules"))!;
+        JsonNode digest = Assert.Single(list["schedules"]!.AsArray(), s => s!["workflow"]!.GetValue<string>() == "daily-digest")!;
+        Assert.Equal(("0 6 * * *", "Europe/Berlin", "runOnce"), (digest["cron"]!.GetValue<string>(), digest["timeZone"]!.GetValue<string>(), digest["missed"]!.GetValue<string>()));
+        Assert.True(digest["nextOccurrence"]!.GetValue<DateTimeOffset>() > DateTimeOffset.UtcNow.AddMinutes(-1));
+
+        using HttpResponseMessage paused = await Http.PostAsync("api/schedules/daily-digest/pause", null);
+        bool listedPaused = (await Http.GetFromJsonAsync<JsonObject>("api/schedules"))!["schedules"]!.AsArray().Single(s => s!["workflow"]!.GetValue<string>() == "daily-digest")!["paused"]!.GetValue<bool>();
+        using HttpResponseMessage resumed = await Http.PostAsync("api/schedules/daily-digest/resume", null);
+
+        Assert.Equal((HttpStatusCode.OK, true), (paused.StatusCode, (await paused.Content.ReadFromJsonAsync<JsonObject>())!["paused"]!.GetValue<bool>()));
+        Assert.True(listedPaused);
+        Assert.Equal((HttpStatusCode.OK, false), (resumed.StatusCode, (await resumed.Content.ReadFromJsonAsync<JsonObject>())!["paused"]!.GetValue<bool>()));
+        await AssertProblemAsync(await Http.PostAsync("api/schedules/document-summary/pause", null), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await Http.PostAsync("api/schedules/no-such-flow/resume", null), HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class ReadinessHandlerTests
         approvals.Webhooks["support-eng-alerts"] = "http://127.0.0.1:9/alerts";
         IServiceProvider services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
         var probe = new ConnectionHealthProbe(services.GetRequiredService<IHttpClientFactory>(), Options.Create(tools));
-        return new ReadinessHandler(Samples, Options.Create(tools), Options.Create(approvals), Options.Create(new StartQueueOptions()), probe);
+        return new ReadinessHandler(Samples, Options.Create(tools), Options.Create(new StreamCanvas.Activities.Mcp.McpOptions()), Options.Create(approvals), Options.Create(new StartQueueOptions()), probe);
     }
 
     static async Task<JsonNode> TraitAsync(ReadinessHandler handler, string trait)

@@ -21,6 +21,7 @@ public sealed class LayerTests
         ["Activities"],
         ["Orchestration"],
         ["Approvals", "Starts"],
+        ["Schedules"],
         ["Api"],
         ["Hosting"],
         ["Functions", "Standalone"],

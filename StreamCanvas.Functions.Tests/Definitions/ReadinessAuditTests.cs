@@ -79,6 +79,28 @@ public sealed class ReadinessAuditTests
     }
 
     [Fact]
+    public void Trigger_OnlyASchedule_PassesAsATrigger()
+    {
+        LoadedWorkflow scheduled = Workflow(extra: """ "schedule": { "cron": "0 6 * * 1-5", "timeZone": "Europe/Berlin", "input": { "topic": "weekday" } }, """);
+
+        TraitReadiness trigger = Trait(scheduled, ReadinessTraits.Trigger, Configured with { Triggers = [] });
+
+        Assert.Equal((ReadinessOutcome.Pass, "/schedule"), (trigger.Outcome, trigger.Pointer));
+        Assert.Contains("schedule '0 6 * * 1-5' (Europe/Berlin)", trigger.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trigger_ScheduleBesideHttp_NamesBoth()
+    {
+        LoadedWorkflow scheduled = Workflow(extra: """ "schedule": { "cron": "@daily", "input": { "topic": "daily" } }, """);
+
+        TraitReadiness trigger = Trait(scheduled, ReadinessTraits.Trigger);
+
+        Assert.Equal(ReadinessOutcome.Pass, trigger.Outcome);
+        Assert.Contains("runs start by http, schedule '@daily' (UTC)", trigger.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DefinitionOfDone_MeasuresAStepOutput_Passes()
     {
         TraitReadiness done = Trait(Workflow(), ReadinessTraits.DefinitionOfDone);
@@ -223,10 +245,12 @@ public sealed class ReadinessAuditTests
 
         TraitReadiness unbudgeted = Trait(Workflow(steps: steps), ReadinessTraits.ExceptionHandling);
         TraitReadiness budgeted = Trait(Workflow(steps: steps, extra: """ "budgets": { "dailyTokens": 100000 }, """), ReadinessTraits.ExceptionHandling);
+        TraitReadiness costBudgeted = Trait(Workflow(steps: steps, extra: """ "budgets": { "dailyCost": 25.5 }, """), ReadinessTraits.ExceptionHandling);
 
         Assert.Equal(ReadinessOutcome.Warn, unbudgeted.Outcome);
         Assert.Equal("/budgets", unbudgeted.Pointer);
         Assert.Equal(ReadinessOutcome.Pass, budgeted.Outcome);
+        Assert.Equal(ReadinessOutcome.Pass, costBudgeted.Outcome);
     }
 
     [Fact]
@@ -310,5 +334,28 @@ public sealed class ReadinessAuditTests
         WorkflowReadiness readiness = ReadinessAudit.Audit(Workflow(steps: $"[{Draft}]"), Configured);
 
         Assert.Equal(ReadinessOutcome.Fail, readiness.Outcome);
+    }
+
+    const string McpAgent = """{ "id": "helper", "kind": "agent", "instructions": "i", "prompt": "p", "retry": { "maxAttempts": 2 }, "tools": [ { "mcp": "orders" } ] }""";
+
+    [Fact]
+    public void ToolAccess_AgentNamesAnMcpServerNotConfigured_FailsNamingTheSetting()
+    {
+        TraitReadiness access = Trait(Workflow(steps: $"[{Draft}, {McpAgent}, {Gate}]"), ReadinessTraits.ToolAccess);
+
+        Assert.Equal(ReadinessOutcome.Fail, access.Outcome);
+        Assert.Equal("/steps/1/tools/0/mcp", access.Pointer);
+        Assert.Contains("Mcp:Servers:orders:Endpoint", access.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToolAccess_AgentNamesAConfiguredMcpServer_Passes()
+    {
+        ReadinessEnvironment withServer = Configured with { McpServers = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Orders" } };
+
+        TraitReadiness access = Trait(Workflow(steps: $"[{Draft}, {McpAgent}, {Gate}]"), ReadinessTraits.ToolAccess, withServer);
+
+        Assert.Equal(ReadinessOutcome.Pass, access.Outcome);
+        Assert.Contains(access.Findings, f => f.Pointer == "/steps/1/tools/0/mcp" && f.Reason.Contains("MCP server 'orders' is configured", StringComparison.Ordinal));
     }
 }

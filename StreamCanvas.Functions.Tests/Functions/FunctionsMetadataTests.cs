@@ -75,6 +75,9 @@ public sealed class FunctionsMetadataTests
     [InlineData("ListWorkflowReadiness", "workflows/readiness", "get", "Function")]
     [InlineData("GetWorkflowReadiness", "workflows/{name}/readiness", "get", "Function")]
     [InlineData("SampleAlerts", "samples/alerts", "post", "Anonymous")]
+    [InlineData("ListSchedules", "schedules", "get", "Function")]
+    [InlineData("PauseSchedule", "schedules/{workflow}/pause", "post", "Function")]
+    [InlineData("ResumeSchedule", "schedules/{workflow}/resume", "post", "Function")]
     public void Metadata_HttpTrigger_HasRouteMethodAndAuthLevel(string name, string route, string method, string authLevel)
     {
         JsonObject trigger = Trigger(Function(name));
@@ -83,6 +86,16 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(route, trigger["route"]!.GetValue<string>());
         Assert.Equal([method], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
         Assert.Equal(authLevel, trigger["authLevel"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Metadata_ScheduleTimer_TicksEveryMinuteWithADurableClient()
+    {
+        JsonObject function = Function(nameof(ScheduleFunctions.StartDueSchedules));
+        JsonObject trigger = Trigger(function);
+
+        Assert.Equal(("timerTrigger", ScheduleFunctions.EveryMinute), (trigger["type"]!.GetValue<string>(), trigger["schedule"]!.GetValue<string>()));
+        Assert.Contains(function["bindings"]!.AsArray(), b => b!["type"]!.GetValue<string>() == "durableClient");
     }
 
     [Fact]

@@ -95,11 +95,13 @@ public sealed class WorkflowFunctionsTests
         client.Verify(c => c.TerminateInstanceAsync(It.IsAny<string>(), It.IsAny<TerminateInstanceOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
+    static readonly ModelPricing Pricing = new(Microsoft.Extensions.Options.Options.Create(new ModelOptions()));
+
     [Fact]
     public async Task RunLlmStep_ActivityTrigger_RunsTheSharedActivity()
     {
         var durable = new WorkflowDurableFunctions(
-            new LlmStepActivity(new OfflineChatClient(), Mock.Of<ITokenLedger>(), new ModelPricing(Microsoft.Extensions.Options.Options.Create(new ModelOptions())), TimeProvider.System, NullLogger<LlmStepActivity>.Instance), null!, null!, null!, null!, null!, null!, null!, null!);
+            new LlmStepActivity(new OfflineChatClient(), new DailyBudget(Mock.Of<ITokenLedger>(), Pricing, TimeProvider.System, NullLogger<DailyBudget>.Instance), Pricing, NullLogger<LlmStepActivity>.Instance), null!, null!, null!, null!, null!, null!, null!, null!, null!, null!, null!, null!);
         var request = new LlmStepRequest(new StepIdentity("i", "wf", "s", 1), "hello", null, null, null, null, LlmOutputFormats.Text, null);
 
         StepOutcome outcome = await durable.RunLlmStep(request, context.Object);
@@ -108,10 +110,24 @@ public sealed class WorkflowFunctionsTests
     }
 
     [Fact]
+    public async Task ReadSchedule_ActivityTrigger_AnswersTheDeployedScheduleOrNone()
+    {
+        LoadedWorkflow scheduled = TestDefinitions.Load(TestDefinitions.Scheduled("""{ "cron": "@hourly" }""", name: "hourly-flow"));
+        var durable = new WorkflowDurableFunctions(null!, null!, null!, null!, null!, null!, null!, null!, null!, null!, null!,
+            new StreamCanvas.Schedules.ReadScheduleActivity(new WorkflowCatalog([scheduled]), Microsoft.Extensions.Options.Options.Create(new StreamCanvas.Schedules.ScheduleOptions())), null!);
+
+        StreamCanvas.Schedules.ScheduleReading found = await durable.ReadSchedule(new StreamCanvas.Schedules.ScheduleRequest("hourly-flow"), context.Object);
+        StreamCanvas.Schedules.ScheduleReading gone = await durable.ReadSchedule(new StreamCanvas.Schedules.ScheduleRequest("ghost-flow"), context.Object);
+
+        Assert.Equal("@hourly", found.Schedule!.Cron);
+        Assert.Null(gone.Schedule);
+    }
+
+    [Fact]
     public async Task ResolveWorkflow_ActivityTrigger_AnswersFromTheCatalog()
     {
         LoadedWorkflow child = TestDefinitions.Load(TestDefinitions.Workflow("""[ { "id": "a", "kind": "llm", "prompt": "p" } ]""", name: "child-flow"));
-        var durable = new WorkflowDurableFunctions(null!, null!, null!, null!, null!, null!, new ResolveWorkflowActivity(new WorkflowCatalog([child])), null!, null!);
+        var durable = new WorkflowDurableFunctions(null!, null!, null!, null!, null!, null!, new ResolveWorkflowActivity(new WorkflowCatalog([child])), null!, null!, null!, null!, null!, null!);
 
         ResolvedWorkflow found = await durable.ResolveWorkflow(new ResolveWorkflowRequest("child-flow", new System.Text.Json.Nodes.JsonObject { ["topic"] = "t" }), context.Object);
         ResolvedWorkflow missing = await durable.ResolveWorkflow(new ResolveWorkflowRequest("ghost-flow", []), context.Object);

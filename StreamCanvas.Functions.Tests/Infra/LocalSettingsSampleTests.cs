@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
@@ -58,6 +59,8 @@ public sealed class LocalSettingsSampleTests
 
     static string WebhooksMap => $"{ApprovalOptions.Section}__{nameof(ApprovalOptions.Webhooks)}";
 
+    static string McpServersMap => $"{McpOptions.Section}__{nameof(McpOptions.Servers)}";
+
     static string PricingMap => $"{ModelOptions.Section}__{nameof(ModelOptions.Pricing)}";
 
     const string SampleDefaultModel = "gpt-4o-mini";
@@ -77,6 +80,9 @@ public sealed class LocalSettingsSampleTests
                 .Concat(definitions.Select(d => d.Owner.Alerts)).OfType<string>()
                 .Where(n => n != ApprovalOptions.NoNotice).Distinct()],
             [GroupsMap] = [.. steps.OfType<ApprovalStep>().SelectMany(s => s.Escalation).Select(l => l.Group).OfType<string>().Distinct()],
+
+            // The MCP servers agents take tools from (no sample needs one: MCP is opt-in per deployment).
+            [McpServersMap] = [.. steps.OfType<AgentStep>().SelectMany(a => a.Tools).Select(t => t.Mcp).OfType<string>().Distinct()],
 
             // Prices for the models llm steps name, and the sample's default model that serves the rest.
             [PricingMap] = [.. steps.OfType<LlmStep>().Select(s => s.Model).OfType<string>().Append(SampleDefaultModel).Distinct()],

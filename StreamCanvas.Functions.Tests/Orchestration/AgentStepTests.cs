@@ -22,11 +22,7 @@ public sealed class AgentStepTests : IAsyncLifetime
     {
         host = await InterpreterHost.StartAsync();
         stub = await OpenAIStub.StartAsync();
-        var options = new ModelOptions
-        {
-            Provider = ModelProviders.OpenAICompatible, Endpoint = stub.BaseUrl, ApiKey = "test-key", DefaultModel = "gpt-agent", MaxRetries = 0, TimeoutSeconds = 10,
-        };
-        host.AgentModel = ModelPipeline.Build(ModelPipeline.Backend(options), options);
+        host.AgentModel = StubbedAgentModel.Over(stub);
     }
 
     public async Task DisposeAsync()
@@ -69,11 +65,6 @@ public sealed class AgentStepTests : IAsyncLifetime
     static StepRecord AgentRecord(OrchestrationMetadata run) =>
         run.ReadOutputAs<WorkflowRunResult>()!.Steps.Single(s => s.StepId == "helper");
 
-    /// <summary>The tool results the model was sent in its last request, by tool call id.</summary>
-    Dictionary<string, string> ToolResultsSent() =>
-        stub.Requests.Last().Body["messages"]!.AsArray().Where(m => m!["role"]!.GetValue<string>() == "tool")
-            .ToDictionary(m => m!["tool_call_id"]!.GetValue<string>(), m => m!["content"]!.ToString());
-
     [Fact]
     public async Task Agent_ModelCallsTwoToolsThenAnswers_EachCallRunsOnceAndTheTimelineShowsEveryTurn()
     {
@@ -94,8 +85,8 @@ public sealed class AgentStepTests : IAsyncLifetime
         Assert.Equal("""{"customerId":"c42","amount":40}""", host.ToolCalls.Last().Body!.ToJsonString());
         Assert.Equal(3, host.AgentTurns.Count);
         Assert.Equal(3, stub.Requests.Count);
-        Assert.Equal(["call_a", "call_b"], ToolResultsSent().Keys);
-        Assert.Contains("/refunds", ToolResultsSent()["call_b"], StringComparison.Ordinal);
+        Assert.Equal(["call_a", "call_b"], stub.ToolResultsSent().Keys);
+        Assert.Contains("/refunds", stub.ToolResultsSent()["call_b"], StringComparison.Ordinal);
         Assert.Equal(2, stub.Requests.First().Body["tools"]!.AsArray().Count);
 
         StepRecord record = AgentRecord(run);
@@ -105,6 +96,7 @@ public sealed class AgentStepTests : IAsyncLifetime
         Assert.All(record.Turns!.SelectMany(t => t.ToolCalls), c => Assert.Equal(ToolCallStatuses.Succeeded, c.Status));
         Assert.Equal(30 + 30 + 50, record.Tokens!.Prompt);
         Assert.Equal(10 + 10 + 9, record.Tokens.Completion);
+        Assert.Equal((110 * 1m + 29 * 2m) / 1000, record.Cost); // every turn priced (Model:Pricing), summed on the step
         Assert.Contains("\"amount\":40", record.Turns![1].ToolCalls[0].Arguments, StringComparison.Ordinal);
     }
 
@@ -119,7 +111,7 @@ public sealed class AgentStepTests : IAsyncLifetime
         OrchestrationMetadata run = await host.RunToCompletionAsync(TestDefinitions.Request(Workflow()));
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
-        Assert.Contains("error (tool-error)", ToolResultsSent()["call_a"], StringComparison.Ordinal);
+        Assert.Contains("error (tool-error)", stub.ToolResultsSent()["call_a"], StringComparison.Ordinal);
         AgentToolCallRecord call = Assert.Single(AgentRecord(run).Turns!.SelectMany(t => t.ToolCalls));
         Assert.Equal((ToolCallStatuses.Failed, 404), (call.Status, call.HttpStatus));
     }
@@ -168,7 +160,7 @@ public sealed class AgentStepTests : IAsyncLifetime
         Assert.Equal("issue_refund", gate.Snapshot!["tool"]!.GetValue<string>());
         Assert.Equal(250, gate.Snapshot["arguments"]!["amount"]!.GetValue<int>());
         Assert.Contains("asks for a refund", gate.Snapshot["conversation"]!.ToJsonString(), StringComparison.Ordinal);
-        await host.Client.RaiseEventAsync(id, ApprovalEvents.ForGate(gate.GateId), Decide(Decisions.Approve, gate, "ok"));
+        await host.Client.RaiseEventAsync(id, ApprovalEvents.ForGate(gate.GateId), OpenGateDecisions.Decide(Decisions.Approve, gate, "ok"));
         OrchestrationMetadata run = await host.WaitAsync(id);
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
@@ -189,12 +181,12 @@ public sealed class AgentStepTests : IAsyncLifetime
         string id = await host.StartAsync(TestDefinitions.Request(Workflow()));
 
         OpenGate gate = (await host.WaitForStatusAsync(id, s => s.Gate is not null)).Gate!;
-        await host.Client.RaiseEventAsync(id, ApprovalEvents.ForGate(gate.GateId), Decide(Decisions.Reject, gate, "over policy"));
+        await host.Client.RaiseEventAsync(id, ApprovalEvents.ForGate(gate.GateId), OpenGateDecisions.Decide(Decisions.Reject, gate, "over policy"));
         OrchestrationMetadata run = await host.WaitAsync(id);
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
         Assert.Empty(host.ToolCalls);
-        string result = ToolResultsSent()["call_r"];
+        string result = stub.ToolResultsSent()["call_r"];
         Assert.Contains("refused", result, StringComparison.Ordinal);
         Assert.Contains("over policy", result, StringComparison.Ordinal);
         AgentToolCallRecord call = AgentRecord(run).Turns![0].ToolCalls[0];
@@ -226,7 +218,7 @@ public sealed class AgentStepTests : IAsyncLifetime
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
         Assert.Empty(host.ToolCalls);
-        Assert.Contains("customerId", ToolResultsSent()["call_bad"], StringComparison.Ordinal);
+        Assert.Contains("customerId", stub.ToolResultsSent()["call_bad"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -243,7 +235,7 @@ public sealed class AgentStepTests : IAsyncLifetime
         OpenGate gate = waiting.Gate ?? throw new Xunit.Sdk.XunitException($"no gate opened: {waiting.State} {waiting.Failure}");
         Assert.Equal("agent.issue_refund-1", gate.GateId);
         Assert.Equal(180, gate.Snapshot?["arguments"]?["amount"]?.GetValue<double>() ?? host.StoredSnapshots[(id, gate.GateId)]["arguments"]!["amount"]!.GetValue<double>());
-        await host.Client.RaiseEventAsync(id, ApprovalEvents.ForGate(gate.GateId), Decide(Decisions.Approve, gate, "due"));
+        await host.Client.RaiseEventAsync(id, ApprovalEvents.ForGate(gate.GateId), OpenGateDecisions.Decide(Decisions.Approve, gate, "due"));
         OrchestrationMetadata run = await host.WaitAsync(id);
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
@@ -253,13 +245,47 @@ public sealed class AgentStepTests : IAsyncLifetime
         Assert.StartsWith(OfflineChatClient.Marker, result.Outputs["agent"]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    static ApprovalDecision Decide(string decision, OpenGate gate, string comment) => new()
+    [Fact]
+    public async Task Agent_GraderRejectsEveryAnswer_FailsWithOutputInvalid_TheFeedbackReachedTheModelAndGraderTokensCount()
     {
-        Decision = decision,
-        Approver = "lead@example.com",
-        Comment = comment,
-        SnapshotHash = gate.SnapshotHash,
-        Level = gate.LevelIndex,
-        DecidedAt = DateTime.UtcNow,
-    };
+        stub.Enqueue(
+            OpenAIStub.Reply.Completion("Your refund is done.", promptTokens: 40, completionTokens: 8),
+            OpenAIStub.Reply.Completion("""{ "pass": false, "feedback": "name the order" }""", promptTokens: 20, completionTokens: 5),
+            OpenAIStub.Reply.Completion("Refund done.", promptTokens: 50, completionTokens: 6),
+            OpenAIStub.Reply.Completion("""{ "pass": false, "feedback": "still no order number" }""", promptTokens: 20, completionTokens: 5));
+        const string Validation = """ "validation": { "maxAttempts": 2, "rubric": { "prompt": "Does the answer name the order?" } }, """;
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync(TestDefinitions.Request(Workflow(extra: Validation)));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, run.RuntimeStatus);
+        RunStatus status = run.ReadCustomStatusAs<RunStatus>()!;
+        Assert.Equal(("helper", FailureReasons.OutputInvalid), (status.Failure!.StepId, status.Failure.Reason));
+        Assert.Contains("turn 2: still no order number", status.Failure.Message, StringComparison.Ordinal);
+
+        // Answer, grade, answer again with the grader's feedback, grade: the grader is the llm steps' own.
+        (string Path, JsonObject Body)[] requests = [.. stub.Requests];
+        Assert.Equal(4, requests.Length);
+        Assert.Contains("You grade answers", requests[1].Body["messages"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Does the answer name the order?", requests[1].Body["messages"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Your answer was rejected: name the order", requests[2].Body["messages"]!.ToJsonString(), StringComparison.Ordinal);
+        StepRecord record = status.Timeline!.Single(s => s.StepId == "helper");
+        Assert.Equal((40 + 20 + 50 + 20, 8 + 5 + 6 + 5), (record.Tokens!.Prompt, record.Tokens.Completion));
+    }
+
+    [Fact]
+    public async Task Agent_GraderPassesTheSecondAnswer_ThatAnswerIsTheOutput()
+    {
+        stub.Enqueue(
+            OpenAIStub.Reply.Completion("Your refund is done."),
+            OpenAIStub.Reply.Completion("""{ "pass": false, "feedback": "name the order" }"""),
+            OpenAIStub.Reply.Completion("Refund for order 7 is done."),
+            OpenAIStub.Reply.Completion("""{ "pass": true }"""));
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync(TestDefinitions.Request(Workflow(
+            extra: """ "validation": { "maxAttempts": 2, "rubric": { "prompt": "Does the answer name the order?" } }, """)));
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+        Assert.Equal("Refund for order 7 is done.", run.ReadOutputAs<WorkflowRunResult>()!.Outputs["helper"]!["text"]!.GetValue<string>());
+        Assert.Equal(2, AgentRecord(run).Turns!.Count);
+    }
 }

@@ -25,7 +25,7 @@ public sealed class RunRecordingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 
-    static LoadedWorkflow Workflow(string? alerts = "oncall", DoneRateAlert? doneRate = null, TokenBudgets? budgets = null)
+    static LoadedWorkflow Workflow(string? alerts = "oncall", DoneRateAlert? doneRate = null, WorkflowBudgets? budgets = null)
     {
         LoadedWorkflow workflow = TestDefinitions.Load(TestDefinitions.Workflow(Draft, DoneWhenWanted));
         return workflow with
@@ -105,7 +105,7 @@ public sealed class RunRecordingTests : IAsyncLifetime
     {
         host.Llm = _ => new StepOutcome { Output = new System.Text.Json.Nodes.JsonObject { ["text"] = "t" }, Model = "m", Tokens = new TokenUsage(1, 1), DailyBudgetUsed = share };
 
-        await host.RunToCompletionAsync(TestDefinitions.Request(Workflow(budgets: new TokenBudgets(DailyTokens: 1000)), """{ "topic": "t", "score": 1 }"""));
+        await host.RunToCompletionAsync(TestDefinitions.Request(Workflow(budgets: new WorkflowBudgets(DailyTokens: 1000)), """{ "topic": "t", "score": 1 }"""));
 
         var budgetAlerts = host.Alerts.Where(a => a.Condition.StartsWith("daily-budget", StringComparison.Ordinal)).ToList();
         if (expected is null)
@@ -117,6 +117,18 @@ public sealed class RunRecordingTests : IAsyncLifetime
         OwnerAlert alert = Assert.Single(budgetAlerts);
         Assert.Equal((expected, "draft"), (alert.Condition, alert.StepId));
         Assert.Contains("1000 tokens", alert.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DailyCostBudget_AlertNamesBothDeclaredBudgets()
+    {
+        host.Llm = _ => new StepOutcome { Output = new System.Text.Json.Nodes.JsonObject { ["text"] = "t" }, Model = "m", Tokens = new TokenUsage(1, 1), DailyBudgetUsed = 0.85 };
+
+        await host.RunToCompletionAsync(TestDefinitions.Request(Workflow(budgets: new WorkflowBudgets(DailyTokens: 1000, DailyCost: 12.5m)), """{ "topic": "t", "score": 1 }"""));
+
+        OwnerAlert alert = Assert.Single(host.Alerts, a => a.Condition == AlertConditions.DailyBudgetWarning);
+        Assert.Equal("85 % of the daily budget of 1000 tokens and 12.50 in cost is used", alert.Message);
+        Assert.Equal(new StreamCanvas.Activities.Models.DailyBudgetLimits(1000, 12.5m), Assert.Single(host.LlmCalls).DailyBudget);
     }
 
     [Fact]

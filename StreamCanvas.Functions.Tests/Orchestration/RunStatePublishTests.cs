@@ -52,4 +52,31 @@ public sealed class RunStatePublishTests
         Assert.Equal(RunStates.Running, published().State);
         Assert.Null(published().Gate);
     }
+
+    [Fact]
+    public void Publish_AgentInFlightWithManyTurns_ShowsItsNewestTurnsWithinTheBudgetUntilItEnds()
+    {
+        var (run, published, context) = NewRun();
+        var turns = new List<AgentTurnRecord>();
+        for (int turn = 1; turn <= 40; turn++)
+        {
+            var call = new AgentToolCallRecord($"call-{turn}", "lookup_customer", new string('x', 200), ToolCallStatuses.Succeeded) { HttpStatus = 200, ResultChars = 96 };
+            turns.Add(new AgentTurnRecord(turn, "gpt-4o-mini", new(120, 30), 40, [call]));
+        }
+
+        run.ReportAgentTurns("agent", turns);
+        run.Publish(context, Running);
+
+        AgentInFlight agent = published().Agents!.Single();
+        Assert.Equal("agent", agent.StepId);
+        Assert.Equal(40, agent.Turns[^1].Turn);
+        Assert.InRange(agent.Turns.Count, 1, 39);
+        Assert.Equal(40 - agent.Turns.Count, agent.EarlierTurns);
+        Assert.InRange(RunStatusBudget.Measure(agent.Turns), 1, RunStatusBudget.MaxAgentTurnsChars);
+        Assert.InRange(RunStatusBudget.Measure(published()), 1, RunStatusBudget.MaxStatusChars);
+
+        run.EndAgentTurns("agent");
+        run.Publish(context, Running);
+        Assert.Null(published().Agents);
+    }
 }

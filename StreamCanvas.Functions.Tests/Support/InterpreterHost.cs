@@ -1,12 +1,18 @@
 using System.Collections.Concurrent;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Mcp;
+using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Records;
 using StreamCanvas.Hosting;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Schedules;
+using StreamCanvas.Starts;
 using StreamCanvas.Storage;
 
 namespace StreamCanvas.Tests.Support;
@@ -60,7 +66,19 @@ public sealed class InterpreterHost : IAsyncDisposable
     /// <summary>The workflows a workflow step can start (the real activity, over this catalog).</summary>
     public StreamCanvas.Definitions.WorkflowCatalog Catalog { get; set; } = new([]);
 
+    /// <summary>The MCP servers agent steps reach, through the real list and call activities.</summary>
+    public McpOptions Mcp { get; set; } = new();
+
+    public ConcurrentQueue<McpToolCallRequest> McpCalls { get; } = new();
+
     public DurableTaskClient Client => host.Client;
+
+    /// <summary>Schedule rows (pause flag, last occurrence) that the real occurrence start reads and writes.</summary>
+    public InMemoryScheduleStates ScheduleStates { get; } = new();
+
+    public ConcurrentQueue<ScheduleRequest> ScheduleReads { get; } = new();
+
+    public ConcurrentQueue<OccurrenceToStart> Occurrences { get; } = new();
 
     public static async Task<InterpreterHost> StartAsync()
     {
@@ -82,10 +100,24 @@ public sealed class InterpreterHost : IAsyncDisposable
     {
         InterpreterHost? self = null;
         DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(
-            tasks => tasks.AddStreamCanvasTasks(activity => activity.RunBy(input => Task.FromResult(self!.Script(activity.Name, input)))),
+            tasks => tasks.AddStreamCanvasTasks(activity => activity.RunBy(input => self!.ScriptAsync(activity.Name, input))),
             new DurableTaskTestHostOptions { Port = port });
         self = new InterpreterHost(host);
         return self;
+    }
+
+    Task<object?> ScriptAsync(string activity, object input) =>
+        input is OccurrenceToStart occurrence && activity == nameof(StartOccurrenceActivity)
+            ? StartOccurrenceAsync(occurrence)
+            : Task.FromResult(Script(activity, input));
+
+    /// <summary>The real start of an occurrence (through RunStarter) on this host's client, over <see cref="Catalog"/>.</summary>
+    async Task<object?> StartOccurrenceAsync(OccurrenceToStart occurrence)
+    {
+        Occurrences.Enqueue(occurrence);
+        var starts = new ScheduledStarts(Catalog, new RunStarter(Catalog, new GrantingStartClaims(), Microsoft.Extensions.Logging.Abstractions.NullLogger<RunStarter>.Instance),
+            ScheduleStates, Microsoft.Extensions.Logging.Abstractions.NullLogger<ScheduledStarts>.Instance);
+        return await starts.StartAsync(occurrence.Workflow, occurrence.Occurrence, Client, CancellationToken.None);
     }
 
     /// <summary>Every activity of the app's one list is scripted here; a new one fails loudly until it is.</summary>
@@ -125,8 +157,18 @@ public sealed class InterpreterHost : IAsyncDisposable
                     Conversation = AgentConversation.FromJson(StoredSnapshots[(request.Step.InstanceId, request.StoredConversation!)]["messages"]),
                     StoredConversation = null,
                 };
-                return new AgentTurnActivity(AgentModel, AllowingLedger, null!, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentTurnActivity>.Instance)
+                return new AgentTurnActivity(AgentModel, AllowingBudget, Pricing, null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentTurnActivity>.Instance)
                     .RunAsync(inline, CancellationToken.None).GetAwaiter().GetResult();
+            case ScheduleRequest request when activity == nameof(ReadScheduleActivity):
+                ScheduleReads.Enqueue(request);
+                return new ReadScheduleActivity(Catalog, Microsoft.Extensions.Options.Options.Create(new ScheduleOptions())).RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+            case McpToolsRequest request when activity == nameof(ListMcpToolsActivity):
+                return new ListMcpToolsActivity(ReachMcp(), NullLogger<ListMcpToolsActivity>.Instance)
+                    .RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+            case McpToolCallRequest request when activity == nameof(CallMcpToolActivity):
+                McpCalls.Enqueue(request);
+                return new CallMcpToolActivity(ReachMcp(), NullLogger<CallMcpToolActivity>.Instance)
+                    .RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             default:
                 throw new InvalidOperationException($"InterpreterHost has no script for activity {activity}");
         }
@@ -168,13 +210,28 @@ public sealed class InterpreterHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => host.DisposeAsync();
 
+    McpServers ReachMcp() => new(Microsoft.Extensions.Options.Options.Create(Mcp), HttpClients);
+
+    static readonly IHttpClientFactory HttpClients =
+        new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+
     /// <summary>A daily token ledger with room for every turn (budgets are the turn activity's own tests).</summary>
     static readonly ITokenLedger AllowingLedger = CreateAllowingLedger();
+
+    /// <summary>Prices the OpenAI stub's model at 1 and 2 per 1K input and output tokens, so agent turns it answers carry a cost.</summary>
+    static readonly ModelPricing Pricing = new(Microsoft.Extensions.Options.Options.Create(new ModelOptions
+    {
+        Pricing = { ["gpt-stub"] = new ModelPrice { InputPer1K = 1m, OutputPer1K = 2m } },
+    }));
+
+    static readonly DailyBudget AllowingBudget = new(AllowingLedger, Pricing, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<DailyBudget>.Instance);
 
     static ITokenLedger CreateAllowingLedger()
     {
         var ledger = new Moq.Mock<ITokenLedger>();
-        ledger.Setup(l => l.TryReserveAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<int>(), Moq.It.IsAny<int>(), Moq.It.IsAny<CancellationToken>())).Returns((string w, DateOnly d, int t, int l, CancellationToken c) => Task.FromResult<TokenReservation?>(new TokenReservation(w, d, "r", t)));
+        ledger.Setup(l => l.TryReserveAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<DailyCharge>(), Moq.It.IsAny<DailyLimits>(), Moq.It.IsAny<CancellationToken>()))
+            .Returns((string w, DateOnly d, DailyCharge charge, DailyLimits _, CancellationToken _) => Task.FromResult<TokenReservation?>(new TokenReservation(w, d, "r", charge)));
+        ledger.Setup(l => l.UsedAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<DateOnly>(), Moq.It.IsAny<CancellationToken>())).Returns(Task.FromResult(DailyCharge.None));
         return ledger.Object;
     }
 }

@@ -22,6 +22,11 @@ public static class TestDefinitions
         }
         """;
 
+    /// <summary>A one-step workflow (an llm step) with the given schedule (a JSON object text).</summary>
+    public static string Scheduled(string schedule, string name = "test-flow") =>
+        Workflow("""[ { "id": "work", "kind": "llm", "prompt": "Work on {{input.topic}}" } ]""", name: name)
+            .Replace("\"version\": \"1.0.0\",", $"\"version\": \"1.0.0\", \"schedule\": {schedule},", StringComparison.Ordinal);
+
     public static WorkflowRunRequest Request(LoadedWorkflow workflow, string inputJson = """{ "topic": "durable" }""") =>
         WorkflowRunRequest.New(workflow.Definition, workflow.ContentHash, JsonNode.Parse(inputJson)!.AsObject());
 }

@@ -1,11 +1,14 @@
 using System.Diagnostics;
-using Microsoft.Extensions.AI;
-using StreamCanvas.Activities;
-using StreamCanvas.Activities.Models;
-using StreamCanvas.Hosting;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using StreamCanvas.Activities;
+using StreamCanvas.Activities.Mcp;
+using StreamCanvas.Activities.Models;
+using StreamCanvas.Definitions;
+using StreamCanvas.Hosting;
 using StreamCanvas.Telemetry;
 using StreamCanvas.Tests.Support;
 
@@ -105,6 +108,32 @@ public sealed class GenAITelemetryTests : IAsyncLifetime
         Assert.Equal("lookup_customer", span.GetTagItem(ModelTelemetry.ToolName));
         Assert.Equal("call_7", span.GetTagItem(ModelTelemetry.ToolCallId));
         Assert.Equal("function", span.GetTagItem(ModelTelemetry.ToolType));
+    }
+
+    [Fact]
+    public async Task McpToolCall_ToolReportsAnError_ExecuteToolSpanIsAnExtensionCallMarkedFailed()
+    {
+        await using McpTestServer server = await McpTestServer.StartAsync();
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mcp:Servers:orders:Endpoint"] = server.Endpoint,
+            ["Mcp:Servers:orders:ApiKey"] = McpTestServer.ApiKey,
+            ["Workflows:Path"] = RepoPaths.Workflows,
+        }).Build();
+        using ServiceProvider services = new ServiceCollection().AddLogging().AddStreamCanvas(configuration).BuildServiceProvider();
+        CallMcpToolActivity activity = services.GetRequiredService<CallMcpToolActivity>();
+
+        StepOutcome outcome = await activity.RunAsync(new McpToolCallRequest(
+            new StepIdentity("run-1", "wf", "agent.cancel_order.1", 1), "orders", "cancel_order", "call_mcp_telemetry", new JsonObject { ["orderId"] = "o-9" }), CancellationToken.None);
+
+        Assert.Equal(FailureReasons.ToolError, outcome.Error!.Reason);
+        Activity span = Assert.Single(telemetry.AllSpans(), s => Equals(s.GetTagItem(ModelTelemetry.ToolCallId), "call_mcp_telemetry"));
+        Assert.Equal("execute_tool cancel_order", span.DisplayName);
+        Assert.Equal("execute_tool", span.GetTagItem(ModelTelemetry.OperationName));
+        Assert.Equal("extension", span.GetTagItem(ModelTelemetry.ToolType));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(FailureReasons.ToolError, span.GetTagItem("error.type"));
+        Assert.DoesNotContain(span.Tags, t => t.Value?.Contains(McpTestServer.ApiKey, StringComparison.Ordinal) == true);
     }
 
     [Fact]

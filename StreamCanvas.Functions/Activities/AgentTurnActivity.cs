@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Activities.Models;
@@ -11,9 +10,10 @@ namespace StreamCanvas.Activities;
 /// <summary>
 /// One model turn of an agent step: sends the conversation and the tool declarations, and reports the tool calls
 /// the model asks for (the orchestrator runs each as its own activity) or its final answer, checked against the
-/// output schema and rule. The daily token budget and the model's failures are handled as for an llm step.
+/// output schema and the step's validation (rule and grader, as for an llm step). The daily budget and the
+/// model's failures are handled as for an llm step.
 /// </summary>
-public sealed partial class AgentTurnActivity(IChatClient model, ITokenLedger ledger, ApprovalSnapshotStore conversations, TimeProvider clock, ILogger<AgentTurnActivity> logger)
+public sealed partial class AgentTurnActivity(IChatClient model, DailyBudget budget, ModelPricing pricing, ApprovalSnapshotStore conversations, ILogger<AgentTurnActivity> logger)
     : IDurableActivity<AgentTurnRequest, AgentTurnOutcome>
 {
     /// <summary>Where a large conversation is kept: under the run's snapshot blobs, with this key.</summary>
@@ -25,36 +25,28 @@ public sealed partial class AgentTurnActivity(IChatClient model, ITokenLedger le
         IReadOnlyList<AgentMessage> conversation = request.Conversation
             ?? AgentConversation.FromJson((await conversations.LoadAsync(step.InstanceId, request.StoredConversation!, cancellationToken))?["messages"]);
         List<ChatMessage> messages = AgentConversation.ToChat(conversation);
-        int reserved = TokenEstimate.ForMessages(messages) + (request.MaxTokens ?? TokenEstimate.DefaultCompletionTokens);
-        DateOnly day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        TokenReservation? reservation = null;
-        if (request.DailyTokenBudget is int dailyLimit)
+        var most = new TokenUsage(TokenEstimate.ForMessages(messages), request.MaxTokens ?? TokenEstimate.DefaultCompletionTokens);
+        DailyBudgetHold hold = await budget.HoldAsync(step, request.DailyBudget, request.Model, most, cancellationToken);
+        if (hold.Refusal is { } refusal)
         {
-            reservation = await ledger.TryReserveAsync(step.Workflow, day, reserved, dailyLimit, cancellationToken);
-            if (reservation is null)
-            {
-                return new AgentTurnOutcome
-                {
-                    Error = new StepError(FailureReasons.BudgetExceeded,
-                        $"step '{step.StepId}' turn {step.Attempt}: the workflow's daily budget of {dailyLimit} tokens would be exceeded (this turn may use {reserved})", false),
-                };
-            }
+            return new AgentTurnOutcome { Error = new StepError(FailureReasons.BudgetExceeded, $"step '{step.StepId}' turn {step.Attempt}: {refusal}", false) };
         }
 
-        int used = 0;
+        AgentTurnOutcome outcome;
         try
         {
-            AgentTurnOutcome outcome = await CallAsync(request, messages, cancellationToken);
-            used = outcome.Tokens?.Total ?? 0;
-            return outcome;
+            outcome = await CallAsync(request, messages, cancellationToken);
         }
-        finally
+        catch (Exception)
         {
-            if (reservation is not null)
-            {
-                await ledger.SettleAsync(reservation, used, CancellationToken.None);
-            }
+            await budget.SettleAfterFailureAsync(step, hold, new TokenUsage(0, 0));
+            throw;
         }
+
+        await budget.SettleAsync(hold, outcome.Model, outcome.Tokens ?? new TokenUsage(0, 0), cancellationToken);
+        decimal? cost = pricing.CostOfCall(outcome.Model, request.Model, outcome.Tokens);
+        ModelTelemetry.RecordCost(step, outcome.Model, cost);
+        return outcome with { Cost = cost };
     }
 
     async Task<AgentTurnOutcome> CallAsync(AgentTurnRequest request, List<ChatMessage> messages, CancellationToken cancellationToken)
@@ -80,24 +72,41 @@ public sealed partial class AgentTurnActivity(IChatClient model, ITokenLedger le
             };
         }
 
-        ModelTelemetry.RecordTokens(step, reply.Model, reply.Tokens.Prompt, reply.Tokens.Completion);
         double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         List<AgentToolCall> calls = AgentConversation.ToolCalls(reply.Response);
         LogTurn(step.InstanceId, step.StepId, step.Attempt, reply.Model, reply.Tokens.Total, calls.Count, elapsed);
         var outcome = new AgentTurnOutcome { Text = reply.Text, ToolCalls = calls, Model = reply.Model, Tokens = reply.Tokens, DurationMilliseconds = elapsed };
         if (calls.Count > 0)
         {
+            ModelTelemetry.RecordTokens(step, reply.Model, reply.Tokens.Prompt, reply.Tokens.Completion);
             return outcome;
         }
 
-        JsonNode? output = json ? LlmStepActivity.ParseJson(reply.Text) : new JsonObject { ["text"] = reply.Text };
-        string? problem = output is null ? "the answer was not a JSON object" : LlmStepActivity.OutputSchemaProblems(request.OutputSchema, output);
-        if (problem is null && request.Rule is { } rule && !ConditionEvaluator.Evaluate(rule, new JsonObject { ["output"] = output!.DeepClone() }))
+        // The final answer passes the llm step's own checks (schema, rule, grader); the grader's tokens are the turn's.
+        try
         {
-            problem = request.RuleFeedback ?? "the answer does not meet the rubric";
+            AnswerVerdict verdict = await AnswerValidation.CheckAsync(model, reply.Text, json, request.OutputSchema, request.Checks, cancellationToken);
+            TokenUsage tokens = reply.Tokens.Plus(verdict.GradingTokens);
+            ModelTelemetry.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
+            return outcome with
+            {
+                Output = verdict.Output,
+                Problem = verdict.Problem,
+                Tokens = tokens,
+                DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            };
         }
-
-        return outcome with { Output = output, Problem = problem };
+        catch (ModelCallException ex)
+        {
+            // The grader failed as a model call does (classified, Retry-After honoured); the answer's tokens still count.
+            ModelTelemetry.RecordTokens(step, reply.Model, reply.Tokens.Prompt, reply.Tokens.Completion);
+            LogTurnFailed(step.InstanceId, step.StepId, step.Attempt, ex.Reason, ex.Message);
+            return outcome with
+            {
+                Error = new StepError(ex.Reason, $"step '{step.StepId}' turn {step.Attempt}: grading the answer failed: {ex.Message}", ex.Retryable) { RetryAfterSeconds = ex.RetryAfter?.TotalSeconds },
+                DurationMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            };
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} agent {StepId} turn {Turn}: model {Model} used {Tokens} tokens and called {ToolCalls} tool(s) in {Milliseconds:F0} ms")]

@@ -43,13 +43,20 @@ public sealed record AgentTurnRequest(
 {
     public string? StoredConversation { get; init; }
 
-    /// <summary>A deterministic rule over { "output": ... } the final answer must meet.</summary>
+    /// <summary>The final answer's rubric: a rule over { "output": ... } and/or a grader prompt, as for an llm step.</summary>
+    public Rubric? Rubric { get; init; }
+
+    /// <summary>Before <see cref="Rubric"/>, turns carried only the rule; a turn scheduled then still has it checked.</summary>
     public Condition? Rule { get; init; }
 
     public string? RuleFeedback { get; init; }
 
-    /// <summary>The workflow's tokens-per-day budget, enforced across all runs and hosts.</summary>
-    public int? DailyTokenBudget { get; init; }
+    /// <summary>The checks the final answer passes: the rubric, or the rule of a turn scheduled before rubrics travelled.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Rubric? Checks => Rubric ?? (Rule is null ? null : new Rubric { Rule = Rule, Feedback = RuleFeedback });
+
+    /// <summary>The workflow's daily token and cost budgets, enforced across all runs and hosts.</summary>
+    public Models.DailyBudgetLimits? DailyBudget { get; init; }
 }
 
 /// <summary>
@@ -65,6 +72,10 @@ public sealed record AgentTurnOutcome
     public string? Problem { get; init; }
     public string? Model { get; init; }
     public TokenUsage? Tokens { get; init; }
+
+    /// <summary>What the turn's tokens cost (Model:Pricing), or null for a model without a price.</summary>
+    public decimal? Cost { get; init; }
+
     public double DurationMilliseconds { get; init; }
 
     public bool Succeeded => Error is null;

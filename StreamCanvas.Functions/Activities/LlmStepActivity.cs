@@ -1,12 +1,9 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
-using StreamCanvas.Storage;
-using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Activities;
 
@@ -14,7 +11,7 @@ namespace StreamCanvas.Activities;
 /// Runs an llm step: checks the workflow's daily token budget, calls the model, records usage and latency,
 /// parses the output and validates it (schema, rubric) so a bad answer comes back with feedback to fix.
 /// </summary>
-public sealed partial class LlmStepActivity(IChatClient model, ITokenLedger ledger, ModelPricing pricing, TimeProvider clock, ILogger<LlmStepActivity> logger)
+public sealed partial class LlmStepActivity(IChatClient model, DailyBudget budget, ModelPricing pricing, ILogger<LlmStepActivity> logger)
     : IDurableActivity<LlmStepRequest, StepOutcome>
 {
     public async Task<StepOutcome> RunAsync(LlmStepRequest request, CancellationToken cancellationToken)
@@ -24,72 +21,33 @@ public sealed partial class LlmStepActivity(IChatClient model, ITokenLedger ledg
         string prompt = request.Feedback is null
             ? request.Prompt
             : $"{request.Prompt}\n\nYour previous answer was rejected: {request.Feedback}\nAnswer again and fix that.";
-        int estimate = TokenEstimate.ForCall(request.System, prompt, request.MaxTokens);
-        DateOnly day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        TokenReservation? reservation = null;
-        if (request.DailyTokenBudget is int dailyLimit)
+        var most = new TokenUsage(TokenEstimate.ForText(request.System) + TokenEstimate.ForText(prompt), request.MaxTokens ?? TokenEstimate.DefaultCompletionTokens);
+        DailyBudgetHold hold = await budget.HoldAsync(step, request.DailyBudget, request.Model, most, cancellationToken);
+        if (hold.Refusal is { } refusal)
         {
-            reservation = await ledger.TryReserveAsync(step.Workflow, day, estimate, dailyLimit, cancellationToken);
-            if (reservation is null)
-            {
-                return StepOutcome.Failure(FailureReasons.BudgetExceeded,
-                    $"step '{step.StepId}': the workflow's daily budget of {dailyLimit} tokens would be exceeded (this call may use {estimate})", retryable: false)
-                    with { DailyBudgetUsed = 1 };
-            }
+            return StepOutcome.Failure(FailureReasons.BudgetExceeded, $"step '{step.StepId}': {refusal}", retryable: false) with { DailyBudgetUsed = 1 };
         }
 
         // Whatever happens from here (an answer, a classified failure, an exception this code did not expect), the
-        // reservation is replaced by what was really used, so a failed attempt does not hold budget all day. If the
-        // process dies first, the reservation expires on its own (TableTokenLedger).
+        // hold is replaced by what was really used, so a failed attempt does not hold budget all day. If the
+        // process dies first, the hold expires on its own (TableTokenLedger).
         TokenUsage used = new(0, 0);
         StepOutcome outcome;
         try
         {
             outcome = await CallAndGradeAsync(request, prompt, json, tokens => used = tokens, cancellationToken);
         }
-        catch (Exception) when (reservation is not null)
+        catch (Exception)
         {
-            await SettleAfterFailureAsync(step, reservation, used.Total);
+            await budget.SettleAfterFailureAsync(step, hold, used);
             throw;
         }
 
-        if (reservation is not null)
-        {
-            await ledger.SettleAsync(reservation, used.Total, cancellationToken);
-        }
+        await budget.SettleAsync(hold, outcome.Model, used, cancellationToken);
+        decimal? cost = pricing.CostOfCall(outcome.Model, request.Model, outcome.Tokens);
+        ModelTelemetry.RecordCost(step, outcome.Model, cost);
 
-        decimal? cost = pricing.Cost(outcome.Model, outcome.Tokens);
-        if (cost is decimal priced && outcome.Model is not null)
-        {
-            RunMetrics.Cost.Add((double)priced, [new(TelemetryTags.Workflow, step.Workflow), new(TelemetryTags.Step, step.StepId), new(TelemetryTags.Model, outcome.Model)]);
-        }
-
-        return outcome with { Cost = cost, DailyBudgetUsed = await DailyShareAsync(request, day, cancellationToken) };
-    }
-
-    /// <summary>How much of the daily budget is gone once this call settled (live reservations included), so the orchestrator can alert the owner.</summary>
-    async Task<double?> DailyShareAsync(LlmStepRequest request, DateOnly day, CancellationToken cancellationToken)
-    {
-        if (request.DailyTokenBudget is not int limit || limit <= 0)
-        {
-            return null;
-        }
-
-        long used = await ledger.UsedAsync(request.Step.Workflow, day, cancellationToken);
-        return Math.Round((double)used / limit, 4);
-    }
-
-    /// <summary>Settles after an unexpected exception without hiding it: a settlement that fails too leaves the reservation to expire.</summary>
-    async Task SettleAfterFailureAsync(StepIdentity step, TokenReservation reservation, int used)
-    {
-        try
-        {
-            await ledger.SettleAsync(reservation, used, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            LogSettleFailed(ex, step.InstanceId, step.StepId, reservation.Tokens);
-        }
+        return outcome with { Cost = cost, DailyBudgetUsed = await budget.ShareAsync(hold, cancellationToken) };
     }
 
     async Task<StepOutcome> CallAndGradeAsync(LlmStepRequest request, string prompt, bool json, Action<TokenUsage> spent, CancellationToken cancellationToken)
@@ -111,23 +69,21 @@ public sealed partial class LlmStepActivity(IChatClient model, ITokenLedger ledg
         TokenUsage tokens = reply.Tokens;
         spent(tokens);
         LogModelCalled(step.InstanceId, step.StepId, reply.Model, tokens.Prompt, tokens.Completion, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        JsonNode? output = json ? ParseJson(reply.Text) : new JsonObject { ["text"] = reply.Text };
-        string? problem = output is null ? "the answer was not a JSON object" : OutputSchemaProblems(request.OutputSchema, output);
-        if (problem is null && output is not null && request.Rubric is { } rubric)
+        JsonNode? output;
+        string? problem;
+        try
         {
-            try
-            {
-                (problem, TokenUsage grading) = await GradeAsync(rubric, output, cancellationToken);
-                tokens = tokens.Plus(grading);
-                spent(tokens);
-            }
-            catch (ModelCallException ex)
-            {
-                // The grader is a model call like the first: same classification and Retry-After, and the first
-                // call's tokens still count.
-                ModelTelemetry.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
-                return Failed(step, ex, tokens, reply.Model, started);
-            }
+            AnswerVerdict verdict = await AnswerValidation.CheckAsync(model, reply.Text, json, request.OutputSchema, request.Rubric, cancellationToken);
+            (output, problem) = (verdict.Output, verdict.Problem);
+            tokens = tokens.Plus(verdict.GradingTokens);
+            spent(tokens);
+        }
+        catch (ModelCallException ex)
+        {
+            // The grader is a model call like the first: same classification and Retry-After, and the first
+            // call's tokens still count.
+            ModelTelemetry.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
+            return Failed(step, ex, tokens, reply.Model, started);
         }
 
         ModelTelemetry.RecordTokens(step, reply.Model, tokens.Prompt, tokens.Completion);
@@ -153,71 +109,8 @@ public sealed partial class LlmStepActivity(IChatClient model, ITokenLedger ledg
         };
     }
 
-    public static string? OutputSchemaProblems(JsonObject? schema, JsonNode output)
-    {
-        if (schema is null)
-        {
-            return null;
-        }
-
-        var compiled = Json.Schema.JsonSchema.FromText(schema.ToJsonString(), new Json.Schema.BuildOptions { SchemaRegistry = new Json.Schema.SchemaRegistry() });
-        var errors = DefinitionLoader.SchemaErrors(compiled, output);
-        return errors.Count == 0 ? null : "the JSON does not match the required schema: " + string.Join("; ", errors.Select(e => $"{(e.Pointer.Length == 0 ? "/" : e.Pointer)} {e.Message}"));
-    }
-
-    /// <summary>A rule over { "output": ... }, or a second model call that answers { pass, feedback }.</summary>
-    async Task<(string? Problem, TokenUsage Tokens)> GradeAsync(Rubric rubric, JsonNode output, CancellationToken cancellationToken)
-    {
-        if (rubric.Rule is { } rule && !ConditionEvaluator.Evaluate(rule, new JsonObject { ["output"] = output.DeepClone() }))
-        {
-            return (rubric.Feedback ?? "the answer does not meet the rubric", new TokenUsage(0, 0));
-        }
-
-        if (rubric.Prompt is null)
-        {
-            return (null, new TokenUsage(0, 0));
-        }
-
-        List<ChatMessage> grading = ModelCalls.Messages(
-            "You grade answers. Reply with JSON only: { \"pass\": true|false, \"feedback\": \"what to fix\" }.",
-            $"{rubric.Prompt}\n\nAnswer to grade:\n{output.ToJsonString()}");
-        ModelReply verdict = ModelCalls.Reply(
-            await model.GetResponseAsync(grading, ModelCalls.Options(rubric.Model, 0, 300, json: true, schema: null), cancellationToken), rubric.Model);
-        JsonNode? parsed = ParseJson(verdict.Text);
-
-        // Fail closed: an unreadable verdict does not let an ungraded answer through.
-        string? feedback = parsed?["pass"] is JsonValue value && value.TryGetValue(out bool passed)
-            ? passed ? null : parsed["feedback"]?.ToString() ?? "the grader rejected the answer"
-            : "the grader did not answer { pass, feedback }";
-        return (feedback, verdict.Tokens);
-    }
-
-    /// <summary>Parses the model's JSON, tolerating the ```json fences chat models like to add.</summary>
-    public static JsonNode? ParseJson(string text)
-    {
-        string trimmed = text.Trim();
-        if (trimmed.StartsWith("```", StringComparison.Ordinal))
-        {
-            int firstLine = trimmed.IndexOf('\n');
-            int lastFence = trimmed.LastIndexOf("```", StringComparison.Ordinal);
-            trimmed = firstLine > 0 && lastFence > firstLine ? trimmed[(firstLine + 1)..lastFence] : trimmed;
-        }
-
-        try
-        {
-            return JsonNode.Parse(trimmed) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {InstanceId} step {StepId}: model {Model} used {PromptTokens}+{CompletionTokens} tokens in {Milliseconds:F0} ms")]
     partial void LogModelCalled(string instanceId, string stepId, string model, int promptTokens, int completionTokens, double milliseconds);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {InstanceId} step {StepId}: could not settle its reservation of {Tokens} tokens; it expires on its own")]
-    partial void LogSettleFailed(Exception exception, string instanceId, string stepId, int tokens);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {InstanceId} step {StepId} attempt {Attempt}: model call failed ({Reason}): {Detail}")]
     partial void LogModelFailed(string instanceId, string stepId, int attempt, string reason, string detail);

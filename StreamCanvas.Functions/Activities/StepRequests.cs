@@ -25,8 +25,8 @@ public sealed record LlmStepRequest(
 
     public Definitions.Rubric? Rubric { get; init; }
 
-    /// <summary>The workflow's tokens-per-day budget, enforced across all runs and hosts.</summary>
-    public int? DailyTokenBudget { get; init; }
+    /// <summary>The workflow's daily token and cost budgets, enforced across all runs and hosts.</summary>
+    public Models.DailyBudgetLimits? DailyBudget { get; init; }
 }
 
 /// <summary>A tool step with its path and body already rendered by the orchestrator.</summary>

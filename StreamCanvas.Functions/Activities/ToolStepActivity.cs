@@ -9,7 +9,6 @@ using Polly.Timeout;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Definitions;
-using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Activities;
 
@@ -53,18 +52,11 @@ public sealed partial class ToolStepActivity(IHttpClientFactory httpClientFactor
         }
 
         // An agent's tool call is an execute_tool span (OpenTelemetry GenAI conventions) around its HTTP call.
-        using Activity? span = request.AgentTool is { } invoked
-            ? StreamCanvasTelemetry.Source.StartActivity($"{ModelTelemetry.ExecuteTool} {invoked.Name}", ActivityKind.Internal)
-            : null;
-        span?.SetTag(ModelTelemetry.OperationName, ModelTelemetry.ExecuteTool);
-        span?.SetTag(ModelTelemetry.ToolName, request.AgentTool?.Name);
-        span?.SetTag(ModelTelemetry.ToolCallId, request.AgentTool?.CallId);
-        span?.SetTag(ModelTelemetry.ToolType, "function");
+        using Activity? span = request.AgentTool is { } invoked ? ModelTelemetry.StartToolSpan(invoked.Name, invoked.CallId, ModelTelemetry.FunctionTool) : null;
         StepOutcome outcome = await CallAsync(request, message, target, settings, cancellationToken);
-        if (span is not null && outcome.Error is { } error)
+        if (outcome.Error is { } error)
         {
-            span.SetTag("error.type", error.Reason);
-            span.SetStatus(ActivityStatusCode.Error, error.Message);
+            ModelTelemetry.MarkFailed(span, error);
         }
 
         return outcome;

@@ -18,6 +18,7 @@ public static class ApiRoutes
     public const string OpenApi = "openapi.json";
     public const string Workflows = "workflows";
     public const string WorkflowVersions = "workflows/{name}/versions";
+    public const string WorkflowGraph = "workflows/{name}/graph";
     public const string WorkflowsReadiness = "workflows/readiness";
     public const string WorkflowReadiness = "workflows/{name}/readiness";
     public const string WorkflowsRecord = "workflows/record";
@@ -26,6 +27,9 @@ public static class ApiRoutes
     public const string SampleArticles = "samples/articles";
     public const string SampleAlerts = "samples/alerts";
     public const string SampleRefunds = "samples/refunds";
+    public const string Schedules = "schedules";
+    public const string PauseSchedule = "schedules/{workflow}/pause";
+    public const string ResumeSchedule = "schedules/{workflow}/resume";
     public const string Approvals = "approvals";
     public const string ApprovalDecision = "approvals/{instanceId}/{gateId}";
 

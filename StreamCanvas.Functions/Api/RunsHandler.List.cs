@@ -4,6 +4,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using StreamCanvas.Definitions;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Schedules;
 
 namespace StreamCanvas.Api;
 
@@ -41,8 +42,9 @@ public sealed partial class RunsHandler
             break;
         }
 
-        // A large map's chunks are orchestrations too, named after their run; they are part of it, not runs.
-        IReadOnlyList<OrchestrationMetadata> runs = (page?.Values ?? []).Where(m => m.Name != nameof(MapChunkOrchestrator)).ToList();
+        // A large map's chunks are orchestrations too, named after their run; they are part of it, not runs. Nor are schedule loops.
+        IReadOnlyList<OrchestrationMetadata> runs = (page?.Values ?? [])
+            .Where(m => m.Name != nameof(MapChunkOrchestrator) && m.Name != nameof(ScheduleOrchestrator)).ToList();
         string? token = string.IsNullOrEmpty(page?.ContinuationToken) ? null : PageToken.Wrap(page.ContinuationToken);
         return Results.Ok(new RunList(
             runs.Select(m => RunView.From(m, RunLinks.For(request, m.InstanceId), includeDetails: false)).ToList(),

@@ -5,7 +5,10 @@ using StreamCanvas.Orchestration;
 
 namespace StreamCanvas.Api;
 
-/// <summary>GET /api/workflows: what this host can run; GET /api/workflows/{name}/versions: which versions runs are on.</summary>
+/// <summary>
+/// GET /api/workflows: what this host can run; GET /api/workflows/{name}/graph: the deployed definition's structure
+/// (for the dashboard's graph); GET /api/workflows/{name}/versions: which versions runs are on.
+/// </summary>
 public sealed class WorkflowsHandler(WorkflowCatalog catalog)
 {
     public IResult List() => Results.Ok(catalog.All
@@ -20,6 +23,11 @@ public sealed class WorkflowsHandler(WorkflowCatalog catalog)
             Steps = w.Definition.Steps.Select(s => new { s.Id, s.Kind }),
             DefinitionOfDone = w.Definition.DefinitionOfDone.Select(d => d.Name),
         }));
+
+    /// <summary>The deployed definition's steps and edges, nested lists included, without prompts or bodies.</summary>
+    public IResult Graph(string name) => catalog.Find(name) is { } workflow
+        ? Results.Ok(WorkflowGraph.Of(workflow))
+        : Problems.NotFound($"no workflow named '{name}'");
 
     /// <summary>
     /// Every definition version the workflow's runs are pinned to (version and content hash travel in each run's

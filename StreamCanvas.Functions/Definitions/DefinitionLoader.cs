@@ -73,6 +73,11 @@ public static partial class DefinitionLoader
             errors.Add(new("/inputSchema", $"not a usable JSON Schema: {ex.Message}"));
         }
 
+        if (inputSchema is not null && definition.Schedule is not null)
+        {
+            errors.AddRange(ScheduleChecks.InputErrors(definition.Schedule, inputSchema));
+        }
+
         if (errors.Count > 0)
         {
             throw new WorkflowDefinitionException(file, errors);

@@ -24,6 +24,11 @@ public static class DefinitionValidator
             context.Condition(definition.DefinitionOfDone[i].Condition, $"/definitionOfDone/{i}/condition");
         }
 
+        if (definition.Schedule is not null)
+        {
+            errors.AddRange(ScheduleChecks.Check(definition.Schedule));
+        }
+
         if (definition.Owner.DoneRateAlert is not null && definition.Owner.Alerts is null)
         {
             errors.Add(new DefinitionError("/owner/doneRateAlert", "a done-rate alert needs a channel to go to: set owner.alerts"));
@@ -279,9 +284,15 @@ public static class DefinitionValidator
         {
             AgentTool tool = agent.Tools[t];
             string toolAt = $"{at}/tools/{t}";
-            if (!names.Add(tool.Name))
+            if (tool.Mcp is null && !names.Add(tool.Name))
             {
                 check.Add($"{toolAt}/name", $"duplicate tool name '{tool.Name}'");
+            }
+
+            // An MCP entry's tools are named at run time, and their gates by "server.tool": one entry a server.
+            if (tool.Mcp is { } server && !names.Add("mcp:" + server))
+            {
+                check.Add($"{toolAt}/mcp", $"MCP server '{server}' is listed twice; name the tools of one entry with include");
             }
 
             withArgs.Template(tool.Path, $"{toolAt}/path");
@@ -298,11 +309,11 @@ public static class DefinitionValidator
             bool gated = tool.RequiresApproval || tool.ApprovalWhen is not null;
             if (gated && tool.Approval is null)
             {
-                check.Add($"{toolAt}/approval", $"tool '{tool.Name}' can need approval: declare its approval (escalation levels)");
+                check.Add($"{toolAt}/approval", $"tool '{tool.Label}' can need approval: declare its approval (escalation levels)");
             }
             else if (!gated && tool.Approval is not null)
             {
-                check.Add($"{toolAt}/approval", $"tool '{tool.Name}' declares an approval but neither requiresApproval nor approvalWhen");
+                check.Add($"{toolAt}/approval", $"tool '{tool.Label}' declares an approval but neither requiresApproval nor approvalWhen");
             }
 
             if (tool.Approval is { } approval)

@@ -12,6 +12,9 @@ public static class FailureReasons
     public const string ToolError = "tool-error";
     public const string ToolTimeout = "tool-timeout";
     public const string ToolNotAllowed = "tool-not-allowed";
+
+    /// <summary>An MCP server could not be reached or broke the connection (not a tool's own error, which the model is told).</summary>
+    public const string ToolUnavailable = "tool-unavailable";
     public const string ToolResponseTooLarge = "tool-response-too-large";
 
     /// <summary>A tool answered 3xx: redirects are not followed, since they would carry the connection's headers elsewhere.</summary>

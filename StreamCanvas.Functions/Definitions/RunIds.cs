@@ -33,5 +33,14 @@ public static partial class RunIds
     public static string ForChild(string childWorkflow, string parentInstanceId, string stepId, int round) =>
         $"{childWorkflow}{Separator}c-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{parentInstanceId}|{stepId}|{round}")))[..32]}";
 
+    /// <summary>
+    /// The suffix of a scheduled run's id: the occurrence in UTC, so every host and every retry that starts this
+    /// occurrence names the same run ("daily-digest:s-20261203T070000Z").
+    /// </summary>
+    public static string OccurrenceSuffix(DateTimeOffset occurrence) =>
+        "s-" + occurrence.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string ForOccurrence(string workflow, DateTimeOffset occurrence) => $"{workflow}{Separator}{OccurrenceSuffix(occurrence)}";
+
     public static string WorkflowOf(string instanceId) => instanceId.Split(Separator)[0];
 }

@@ -19,10 +19,24 @@ public sealed record WorkflowDefinition
     public IReadOnlyList<DoneCriterion> DefinitionOfDone { get; init; } = [];
 
     /// <summary>Token limits for a run and for all runs of this workflow in a UTC day.</summary>
-    public TokenBudgets? Budgets { get; init; }
+    public WorkflowBudgets? Budgets { get; init; }
 
     /// <summary>Readiness traits the owner knowingly waives, each with the reason.</summary>
     public ReadinessWaivers? Waivers { get; init; }
+
+    /// <summary>Runs that start by themselves on a cron, with a fixed input (docs/schedules.md).</summary>
+    public WorkflowSchedule? Schedule { get; init; }
+
+    /// <summary>How the workflow describes itself as a tool (to MCP clients and to agents): what it does, and whose it is.</summary>
+    public string ToolDescription() => $"{Description.TrimEnd()} Owner: {Owner.Team} ({Owner.Contact}).";
+
+    /// <summary>The input schema as a tool's argument schema: a run's input is always an object.</summary>
+    public JsonObject ToolInputSchema()
+    {
+        JsonObject schema = InputSchema.DeepClone().AsObject();
+        schema["type"] = "object";
+        return schema;
+    }
 
     public WorkflowStep? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
 
@@ -48,7 +62,8 @@ public sealed record WorkflowDefinition
     public string? NextAfter(WorkflowStep step) => StepLists.NextAfter(Steps, step);
 }
 
-public sealed record TokenBudgets(int? RunTokens = null, int? DailyTokens = null);
+/// <summary>Limits on model use: tokens per run, and tokens and cost (in Model:Pricing's currency) per UTC day.</summary>
+public sealed record WorkflowBudgets(int? RunTokens = null, int? DailyTokens = null, decimal? DailyCost = null);
 
 /// <summary>Who answers for a workflow in production, and the webhook channel (Approvals:Webhooks) they are alerted on.</summary>
 public sealed record WorkflowOwner(string Team, string Contact, string? Alerts = null, DoneRateAlert? DoneRateAlert = null);

@@ -1,8 +1,8 @@
 namespace StreamCanvas.Definitions;
 
 /// <summary>
-/// Checks the workflow steps across a catalog: each names a workflow that exists, and no chain of workflows calls
-/// back into itself (a run would start children forever).
+/// Checks the workflow steps and agents' workflow tools across a catalog: each names a workflow that exists, and no
+/// chain of workflows calls back into itself (a run would start children forever).
 /// </summary>
 public static class WorkflowReferences
 {
@@ -13,8 +13,8 @@ public static class WorkflowReferences
         foreach (LoadedWorkflow workflow in workflows)
         {
             var unknown = Calls(workflow)
-                .Where(call => !byName.ContainsKey(call.Step.Workflow))
-                .Select(call => new DefinitionError($"{call.Pointer}/workflow", $"no workflow named '{call.Step.Workflow}' is loaded"))
+                .Where(call => !byName.ContainsKey(call.Workflow))
+                .Select(call => new DefinitionError($"{call.Pointer}/workflow", $"no workflow named '{call.Workflow}' is loaded"))
                 .ToList();
             if (unknown.Count > 0)
             {
@@ -38,25 +38,32 @@ public static class WorkflowReferences
         }
 
         state[name] = 1;
-        foreach ((SubWorkflowStep step, string pointer) in Calls(byName[name]))
+        foreach ((string called, string pointer) in Calls(byName[name]))
         {
             path.Add((name, pointer));
-            if (state.GetValueOrDefault(step.Workflow) == 1)
+            if (state.GetValueOrDefault(called) == 1)
             {
-                int start = path.FindIndex(p => p.Name == step.Workflow);
-                string cycle = string.Join(" -> ", path.Skip(start).Select(p => p.Name).Append(step.Workflow));
+                int start = path.FindIndex(p => p.Name == called);
+                string cycle = string.Join(" -> ", path.Skip(start).Select(p => p.Name).Append(called));
                 throw new WorkflowDefinitionException(byName[name].SourceFile, [new($"{pointer}/workflow", $"workflows call each other in a cycle: {cycle}")]);
             }
 
-            Visit(step.Workflow, byName, state, path);
+            Visit(called, byName, state, path);
             path.RemoveAt(path.Count - 1);
         }
 
         state[name] = 2;
     }
 
-    static IEnumerable<(SubWorkflowStep Step, string Pointer)> Calls(LoadedWorkflow workflow) =>
-        StepLists.WithPointers(workflow.Definition.Steps)
-            .Where(s => s.Step is SubWorkflowStep)
-            .Select(s => ((SubWorkflowStep)s.Step, s.Pointer));
+    /// <summary>Every workflow a definition can start: its workflow steps and its agents' workflow tools, with pointers.</summary>
+    static IEnumerable<(string Workflow, string Pointer)> Calls(LoadedWorkflow workflow) =>
+        StepLists.WithPointers(workflow.Definition.Steps).SelectMany(s => s.Step switch
+        {
+            SubWorkflowStep sub => [(sub.Workflow, s.Pointer)],
+            AgentStep agent => agent.Tools
+                .Select((tool, t) => (tool.Workflow, Pointer: $"{s.Pointer}/tools/{t}"))
+                .Where(tool => tool.Workflow is not null)
+                .Select(tool => (tool.Workflow!, tool.Pointer)),
+            _ => Enumerable.Empty<(string, string)>(),
+        });
 }

@@ -45,6 +45,12 @@ public sealed class WorkflowHttpFunctions(StartRunHandler startRun, RunsHandler 
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Workflows)] HttpRequest request) =>
         workflows.List();
 
+    [Function(nameof(GetWorkflowGraph))]
+    public IResult GetWorkflowGraph(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.WorkflowGraph)] HttpRequest request,
+        string name) =>
+        workflows.Graph(name);
+
     [Function(nameof(ListWorkflowVersions))]
     public Task<IResult> ListWorkflowVersions(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.WorkflowVersions)] HttpRequest request,

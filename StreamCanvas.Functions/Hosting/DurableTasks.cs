@@ -2,9 +2,11 @@ using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Records;
 using StreamCanvas.Orchestration;
+using StreamCanvas.Schedules;
 using StreamCanvas.Storage;
 
 namespace StreamCanvas.Hosting;
@@ -17,7 +19,7 @@ namespace StreamCanvas.Hosting;
 /// </summary>
 public static class DurableTasks
 {
-    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(WorkflowOrchestrator), typeof(MapChunkOrchestrator)];
+    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(WorkflowOrchestrator), typeof(MapChunkOrchestrator), typeof(ScheduleOrchestrator)];
 
     public static IReadOnlyList<DurableActivity> Activities { get; } =
     [
@@ -30,6 +32,10 @@ public static class DurableTasks
         DurableActivity.Of<ResolveWorkflowActivity, ResolveWorkflowRequest, ResolvedWorkflow>(),
         DurableActivity.Of<RecordRunActivity, RecordRunRequest, DoneRate?>(),
         DurableActivity.Of<AgentTurnActivity, AgentTurnRequest, AgentTurnOutcome>(),
+        DurableActivity.Of<ReadScheduleActivity, ScheduleRequest, ScheduleReading>(),
+        DurableActivity.Of<StartOccurrenceActivity, OccurrenceToStart, OccurrenceStart>(),
+        DurableActivity.Of<ListMcpToolsActivity, McpToolsRequest, McpToolList>(),
+        DurableActivity.Of<CallMcpToolActivity, McpToolCallRequest, StepOutcome>(),
     ];
 
     /// <summary>Every activity class as a service, for the worker (standalone) or the triggers (Functions) to resolve.</summary>

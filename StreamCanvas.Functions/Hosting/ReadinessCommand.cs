@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Api.Readiness;
@@ -58,6 +59,7 @@ public static class ReadinessCommand
         WorkflowCatalog catalog = DefinitionLoader.LoadDirectory(workflows is null ? StreamCanvasServices.WorkflowsDirectory(configuration) : Path.GetFullPath(workflows));
         ReadinessEnvironment environment = ReadinessEnvironments.FromOptions(
             configuration.GetSection(ToolOptions.Section).Get<ToolOptions>() ?? new ToolOptions(),
+            configuration.GetSection(McpOptions.Section).Get<McpOptions>() ?? new McpOptions(),
             configuration.GetSection(ApprovalOptions.Section).Get<ApprovalOptions>() ?? new ApprovalOptions(),
             configuration.GetSection(StartQueueOptions.Section).Get<StartQueueOptions>() ?? new StartQueueOptions());
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamCanvas.Activities.Alerts;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
@@ -12,6 +13,7 @@ using StreamCanvas.Api;
 using StreamCanvas.Api.Readiness;
 using StreamCanvas.Approvals;
 using StreamCanvas.Definitions;
+using StreamCanvas.Schedules;
 using StreamCanvas.Starts;
 using StreamCanvas.Storage;
 
@@ -45,6 +47,7 @@ public static class StreamCanvasServices
         services.AddSingleton<ITokenLedger>(sp => new TableTokenLedger(StorageClients.Tables(configuration), sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromSeconds(ModelOptions.HostFunctionTimeoutSeconds)));
         services.AddSingleton<ModelPricing>();
+        services.AddSingleton<DailyBudget>();
         services.AddSingleton<IRunRecords>(_ => new TableRunRecords(StorageClients.Tables(configuration), configuration[AppSettingNames.TaskHub] ?? ""));
 
         services.Configure<ToolOptions>(configuration.GetSection(ToolOptions.Section));
@@ -64,6 +67,12 @@ public static class StreamCanvasServices
                 resilience.Retry.DisableForUnsafeHttpMethods();
             })
             .SelectPipelineByAuthority();
+
+        // MCP servers agent steps take tools from: no resilience handler (the step's retry decides), no redirects
+        // (they would carry the server's headers elsewhere).
+        services.Configure<McpOptions>(configuration.GetSection(McpOptions.Section));
+        services.AddHttpClient(McpServers.HttpClientName).ConfigurePrimaryHttpMessageHandler(NoRedirects);
+        services.AddSingleton<McpServers>();
 
         services.Configure<ApprovalOptions>(configuration.GetSection(ApprovalOptions.Section));
         services.AddSingleton<ApprovalTokens>();
@@ -97,6 +106,12 @@ public static class StreamCanvasServices
         services.Configure<StartQueueOptions>(configuration.GetSection(StartQueueOptions.Section));
         services.AddSingleton<StartQueues>();
         services.AddSingleton<QueueStartHandler>();
+        services.Configure<ScheduleOptions>(configuration.GetSection(ScheduleOptions.Section));
+        services.AddSingleton<IScheduleStates>(_ => new TableScheduleStates(StorageClients.Tables(configuration), configuration[AppSettingNames.TaskHub] ?? ""));
+        services.AddSingleton<ScheduledStarts>();
+        services.AddSingleton<DueOccurrences>();
+        services.AddSingleton<ScheduleLoops>();
+        services.AddSingleton<SchedulesHandler>();
         services.AddSingleton<StartRunHandler>();
         services.AddSingleton<RunsHandler>();
         services.AddSingleton<WorkflowsHandler>();

@@ -156,7 +156,7 @@ internal static class ActivitySteps
         {
             Feedback = feedback,
             Rubric = llm.Validation?.Rubric,
-            DailyTokenBudget = run.Definition.Budgets?.DailyTokens,
+            DailyBudget = Activities.Models.DailyBudgetLimits.Of(run.Definition.Budgets),
         };
         return await context.CallActivityAsync<StepOutcome>(nameof(LlmStepActivity), request);
     }

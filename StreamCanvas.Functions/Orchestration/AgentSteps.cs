@@ -3,17 +3,17 @@ using Microsoft.DurableTask;
 using StreamCanvas.Activities;
 using StreamCanvas.Activities.Models;
 using StreamCanvas.Definitions;
-using StreamCanvas.Storage;
 
 namespace StreamCanvas.Orchestration;
 
 /// <summary>
 /// Part of the interpreter: an agent step's loop. Each model turn is an <see cref="AgentTurnActivity"/> and each
-/// tool call a <see cref="ToolStepActivity"/>, so a crash resumes after the last finished call and replay never
-/// repeats one; the conversation lives in the orchestrator (rebuilt from history on replay), and travels to a turn
-/// inline or, when large, stored beside the run. A gated tool call first passes the <see cref="ApprovalGate"/>.
+/// tool call an activity (<see cref="ToolStepActivity"/>, <see cref="Activities.Mcp.CallMcpToolActivity"/>) or a
+/// child run (a workflow tool), so a crash resumes after the last finished call and replay never repeats one; the
+/// conversation lives in the orchestrator (rebuilt from history on replay), and travels to a turn inline or, when
+/// large, stored beside the run. A gated tool call first passes the <see cref="ApprovalGate"/>.
 /// </summary>
-internal static class AgentSteps
+internal static partial class AgentSteps
 {
     /// <summary>A conversation longer than this (as JSON) is stored beside the run rather than sent in the turn's input.</summary>
     public const int MaxInlineConversationChars = 24_000;
@@ -33,7 +33,7 @@ internal static class AgentSteps
         return await loop.RunAsync();
     }
 
-    sealed class Loop(TaskOrchestrationContext context, RunState run, AgentStep step, RunTelemetry telemetry)
+    sealed partial class Loop(TaskOrchestrationContext context, RunState run, AgentStep step, RunTelemetry telemetry)
     {
         readonly DateTime startedAt = context.CurrentUtcDateTime;
         readonly List<AgentMessage> conversation =
@@ -42,9 +42,11 @@ internal static class AgentSteps
             new(AgentMessage.User, Template.Render(step.Prompt, run.Data)),
         ];
 
-        readonly List<AgentToolSpec> specs = [.. step.Tools.Select(t => new AgentToolSpec(t.Name, t.Description, t.Parameters))];
+        /// <summary>Which round of this step this is (a goto can run it again): part of its workflow tools' child ids.</summary>
+        readonly int round = run.Timeline.Count(r => r.StepId == step.Id) + 1;
         readonly List<AgentTurnRecord> turns = [];
         TokenUsage? spent;
+        decimal? cost;
         int calls;
         int attempts;
         double activityMilliseconds;
@@ -52,11 +54,17 @@ internal static class AgentSteps
 
         public async Task<string?> RunAsync()
         {
+            if (await PrepareToolsAsync() is { } unusable)
+            {
+                return Fail(unusable, 0);
+            }
+
             int validationTries = 1;
             int validationAttempts = step.Validation?.MaxAttempts ?? 1;
             for (int turn = 1; turn <= step.MaxTurns; turn++)
             {
                 run.ReportProgress(new StepProgress(step.Id, step.Kind, step.MaxTurns, turn - 1, 1, 0));
+                run.ReportAgentTurns(step.Id, turns);
                 run.Publish(context, new RunStatus
                 {
                     Workflow = run.Definition.Name, Version = run.Definition.Version, State = RunStates.Running,
@@ -69,6 +77,7 @@ internal static class AgentSteps
 
                 AgentTurnOutcome outcome = await TurnAsync(turn);
                 spent = Add(spent, outcome.Tokens);
+                cost = outcome.Cost is decimal turnCost ? (cost ?? 0) + turnCost : cost;
                 activityMilliseconds += outcome.DurationMilliseconds;
                 model = outcome.Model ?? model;
                 if (!outcome.Succeeded)
@@ -165,6 +174,7 @@ internal static class AgentSteps
 
                 await context.CreateTimer(asked > TimeSpan.Zero ? asked : TimeSpan.FromSeconds(1), CancellationToken.None);
                 spent = Add(spent, outcome.Tokens);
+                cost = outcome.Cost is decimal retriedCost ? (cost ?? 0) + retriedCost : cost;
                 outcome = await CallTurnAsync(turn);
             }
 
@@ -177,9 +187,8 @@ internal static class AgentSteps
             var identity = new StepIdentity(context.InstanceId, run.Definition.Name, step.Id, turn);
             var request = new AgentTurnRequest(identity, conversation.ToList(), specs, step.Model, step.Temperature, step.MaxTokens, step.Output, step.OutputSchema)
             {
-                Rule = step.Validation?.Rubric?.Rule,
-                RuleFeedback = step.Validation?.Rubric?.Feedback,
-                DailyTokenBudget = run.Definition.Budgets?.DailyTokens,
+                Rubric = step.Validation?.Rubric,
+                DailyBudget = Activities.Models.DailyBudgetLimits.Of(run.Definition.Budgets),
             };
             JsonArray messages = AgentConversation.ToJson(conversation);
             if (RunStatusBudget.Measure(messages) > MaxInlineConversationChars)
@@ -209,95 +218,6 @@ internal static class AgentSteps
             }
         }
 
-        /// <summary>
-        /// One tool call: checked against the tool's schema, past its gate when it needs approval, then one HTTP call.
-        /// Its result (or error, or refusal) goes back to the model; only a connection that is not allowed fails the step.
-        /// </summary>
-        async Task<(AgentToolCallRecord Record, string Result, StepError? Fatal)> CallToolAsync(int turn, AgentToolCall call)
-        {
-            calls++;
-            string arguments = Shorten(call.Arguments.ToJsonString(), MaxTracedArgumentChars);
-            AgentTool? tool = step.Tools.FirstOrDefault(t => t.Name == call.Name);
-            if (tool is null)
-            {
-                string unknown = $"error: there is no tool '{call.Name}'; the tools are {string.Join(", ", step.Tools.Select(t => t.Name))}";
-                return (new AgentToolCallRecord(call.Id, call.Name, arguments, ToolCallStatuses.Invalid) { ResultChars = unknown.Length, Error = unknown }, unknown, null);
-            }
-
-            if (ArgumentProblems(tool, call.Arguments) is { } invalid)
-            {
-                string message = $"error: the arguments do not match the tool's schema: {invalid}";
-                return (new AgentToolCallRecord(call.Id, tool.Name, arguments, ToolCallStatuses.Invalid) { ResultChars = message.Length, Error = message }, message, null);
-            }
-
-            JsonObject data = run.Data.DeepClone().AsObject();
-            data[AgentArgs.Root] = call.Arguments.DeepClone();
-            string? gateId = null;
-            if (tool.RequiresApproval || (tool.ApprovalWhen is { } rule && ConditionEvaluator.Evaluate(rule, data)))
-            {
-                var snapshot = new JsonObject
-                {
-                    ["tool"] = tool.Name,
-                    ["arguments"] = call.Arguments.DeepClone(),
-                    ["conversation"] = AgentConversation.ToJson(conversation),
-                };
-                ApprovalGate.ToolCallVerdict verdict = await ApprovalGate.ApproveToolCallAsync(context, run, step.GateStep(tool.Name)!, snapshot, telemetry);
-                gateId = verdict.Approval.GateId;
-                if (verdict.Outcome == TimeoutOutcomes.TimedOut)
-                {
-                    var timedOut = new StepError(FailureReasons.ApprovalTimeout,
-                        $"step '{step.Id}' turn {turn}, tool '{tool.Name}': gate {gateId} had no decision after {tool.Approval!.Escalation.Count} escalation level(s)", false);
-                    return (new AgentToolCallRecord(call.Id, tool.Name, arguments, ToolCallStatuses.Refused) { GateId = gateId, Error = timedOut.Message }, "", timedOut);
-                }
-
-                if (verdict.Outcome != Decisions.Approve)
-                {
-                    ApprovalRecord approval = verdict.Approval;
-                    string refusal = $"refused: a person did not approve this call ({approval.DecidedBy}{(string.IsNullOrWhiteSpace(approval.Comment) ? "" : ": " + approval.Comment)}). Do not try it again; tell the user what happens instead.";
-                    return (new AgentToolCallRecord(call.Id, tool.Name, arguments, ToolCallStatuses.Refused) { GateId = gateId, ResultChars = refusal.Length, Error = refusal }, refusal, null);
-                }
-            }
-
-            var identity = new StepIdentity(context.InstanceId, run.Definition.Name, $"{step.Id}.{tool.Name}.{calls}", 1) { Item = run.ItemIndex };
-            StepOutcome outcome;
-            try
-            {
-                outcome = await context.CallActivityAsync<StepOutcome>(nameof(ToolStepActivity), new ToolStepRequest(
-                    identity, tool.Connection, tool.Method, Template.Render(tool.Path, data, Uri.EscapeDataString), Template.RenderJson(tool.Body, data),
-                    tool.ExpectStatus, tool.TimeoutSeconds) { AgentTool = new AgentToolInvocation(tool.Name, call.Id) });
-            }
-            catch (TaskFailedException ex)
-            {
-                outcome = StepOutcome.Failure(FailureReasons.ActivityError, ex.FailureDetails.ErrorMessage, retryable: true);
-            }
-
-            activityMilliseconds += outcome.DurationMilliseconds;
-            if (outcome.Error is { Reason: FailureReasons.ToolNotAllowed } notAllowed)
-            {
-                var fatal = notAllowed with { Message = $"step '{step.Id}' turn {turn}, tool '{tool.Name}': {notAllowed.Message}" };
-                return (new AgentToolCallRecord(call.Id, tool.Name, arguments, ToolCallStatuses.Failed) { GateId = gateId, Error = fatal.Message }, "", fatal);
-            }
-
-            string result = outcome.Succeeded
-                ? Shorten(outcome.Output?.ToJsonString() ?? "(no content)", MaxResultChars)
-                : $"error ({outcome.Error!.Reason}): {outcome.Error.Message}";
-            return (new AgentToolCallRecord(call.Id, tool.Name, arguments, outcome.Succeeded ? ToolCallStatuses.Succeeded : ToolCallStatuses.Failed)
-            {
-                HttpStatus = outcome.Status,
-                ResultChars = result.Length,
-                ActivityMilliseconds = outcome.DurationMilliseconds,
-                GateId = gateId,
-                Error = outcome.Error?.Message,
-            }, result, null);
-        }
-
-        static string? ArgumentProblems(AgentTool tool, JsonObject arguments)
-        {
-            var schema = Json.Schema.JsonSchema.FromText(tool.Parameters.ToJsonString(), new Json.Schema.BuildOptions { SchemaRegistry = new Json.Schema.SchemaRegistry() });
-            IReadOnlyList<DefinitionError> errors = DefinitionLoader.SchemaErrors(schema, arguments);
-            return errors.Count == 0 ? null : string.Join("; ", errors.Select(e => $"{(e.Pointer.Length == 0 ? "/" : e.Pointer)} {e.Message}"));
-        }
-
         StepRecord Record(string status, int turn, StepError? error) => new()
         {
             StepId = step.Id,
@@ -308,6 +228,7 @@ internal static class AgentSteps
             Attempts = Math.Max(attempts, turn),
             Model = model,
             Tokens = spent,
+            Cost = cost,
             ActivityMilliseconds = activityMilliseconds,
             Error = error,
             Turns = turns,
@@ -337,6 +258,7 @@ internal static class AgentSteps
         string? Succeed(JsonNode? output, int turn)
         {
             run.EndProgress(step.Id);
+            run.EndAgentTurns(step.Id);
             run.SetStep(step.Id, Entry(output));
             run.Timeline.Add(Record(StepStatuses.Succeeded, turn, null));
             return run.NextAfter(step);
@@ -345,6 +267,7 @@ internal static class AgentSteps
         string? Fail(StepError error, int turn, JsonNode? output = null)
         {
             run.EndProgress(step.Id);
+            run.EndAgentTurns(step.Id);
             return StepFailures.Follow(context, run, step, Record(StepStatuses.Failed, turn, error), Entry(output), error);
         }
     }

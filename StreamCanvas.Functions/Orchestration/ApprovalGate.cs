@@ -29,7 +29,7 @@ internal static class ApprovalGate
     }
 
     /// <summary>
-    /// The same gate in front of an agent's tool call (<see cref="AgentStep.GateStep"/>): the snapshot is the call
+    /// The same gate in front of an agent's tool call (<see cref="AgentStep.GateStep(AgentTool, string)"/>): the snapshot is the call
     /// (tool, arguments, conversation so far). Records the gate in the timeline like an approval step, sets no step
     /// output and fails nothing: the agent decides what the outcome means (a refusal goes back to the model).
     /// </summary>

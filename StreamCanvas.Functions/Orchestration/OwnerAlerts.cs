@@ -29,7 +29,7 @@ internal static class OwnerAlerts
     public static Task TimedOutAsync(TaskOrchestrationContext context, RunState run, string gateStep, string decided) =>
         SendAsync(context, run, AlertConditions.ApprovalTimedOut, gateStep, FailureReasons.ApprovalTimeout, $"approval '{gateStep}' had no decision; onTimeout {decided} it");
 
-    /// <summary>From this share of the daily token budget on, the owner hears about it (once a day, and again at 100 %).</summary>
+    /// <summary>From this share of the daily token or cost budget (the tighter one) on, the owner hears about it (once a day, and again at 100 %).</summary>
     public const double BudgetWarningShare = 0.8;
 
     /// <summary>The first revision that alerts on the daily budget and the definition-of-done pass rate.</summary>
@@ -42,12 +42,12 @@ internal static class OwnerAlerts
             return Task.CompletedTask;
         }
 
-        int? limit = run.Definition.Budgets?.DailyTokens;
+        Activities.Models.DailyBudgetLimits? limits = Activities.Models.DailyBudgetLimits.Of(run.Definition.Budgets);
         return share >= 1
             ? SendAsync(context, run, AlertConditions.DailyBudgetExhausted, stepId, FailureReasons.BudgetExceeded,
-                $"the daily budget of {limit} tokens is used up; llm steps fail with budget-exceeded until 00:00 UTC")
+                $"the daily budget of {limits} is used up; model calls fail with budget-exceeded until 00:00 UTC")
             : SendAsync(context, run, AlertConditions.DailyBudgetWarning, stepId, null,
-                $"{Math.Floor(share * 100)} % of the daily budget of {limit} tokens is used");
+                $"{Math.Floor(share * 100)} % of the daily budget of {limits} is used");
     }
 
     /// <summary>The definition-of-done pass rate fell below owner.doneRateAlert.below over its window.</summary>

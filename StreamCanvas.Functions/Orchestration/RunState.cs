@@ -20,6 +20,7 @@ public sealed class RunState
     // progress of each parallel and map step in flight, all published with every status.
     readonly Dictionary<string, (RunState Owner, OpenGate Gate)> openGates;
     readonly Dictionary<string, StepProgress> progress;
+    readonly Dictionary<string, IReadOnlyList<AgentTurnRecord>> agentTurns;
     readonly List<string> childRuns;
 
     public RunState(WorkflowRunRequest request)
@@ -35,6 +36,7 @@ public sealed class RunState
         };
         openGates = [];
         progress = [];
+        agentTurns = [];
         childRuns = [];
     }
 
@@ -48,6 +50,7 @@ public sealed class RunState
         Data = data;
         openGates = parent.openGates;
         progress = parent.progress;
+        agentTurns = parent.agentTurns;
         childRuns = parent.childRuns;
         parent.children.Add(this);
     }
@@ -174,6 +177,14 @@ public sealed class RunState
 
     public void EndProgress(string stepId) => progress.Remove(stepId);
 
+    /// <summary>
+    /// Shows an agent step's turns so far in every status published until <see cref="EndAgentTurns"/>: its record
+    /// (with the turns) joins the timeline only when the step ends, and an agent can wait hours at a tool's gate.
+    /// </summary>
+    public void ReportAgentTurns(string stepId, IReadOnlyList<AgentTurnRecord> turns) => agentTurns[stepId] = turns;
+
+    public void EndAgentTurns(string stepId) => agentTurns.Remove(stepId);
+
     /// <summary>Shows a child run (a workflow step's) in every status published until <see cref="EndChild"/>.</summary>
     public void StartChild(string instanceId) => childRuns.Add(instanceId);
 
@@ -210,6 +221,7 @@ public sealed class RunState
             Gate = status.Gate ?? gates.LastOrDefault(),
             Gates = gates.Count > 1 ? gates : null,
             Progress = progress.Count > 0 ? progress.Values.ToList() : null,
+            Agents = agentTurns.Count > 0 ? agentTurns.Select(a => RunStatusBudget.FitTurns(a.Key, a.Value, agentTurns.Count)).ToList() : null,
             Children = childRuns.Count > 0 ? childRuns.TakeLast(RunStatus.MaxPublishedChildren).ToList() : null,
         };
         context.SetCustomStatus(RunStatusBudget.Fit(status, root.Timeline));

@@ -19,6 +19,9 @@ public sealed record RunStatus
     /// <summary>Branch and item counts of the parallel and map steps in flight.</summary>
     public IReadOnlyList<StepProgress>? Progress { get; init; }
 
+    /// <summary>The turns so far of each agent step in flight (the newest that fit <see cref="RunStatusBudget.MaxAgentTurnsChars"/>).</summary>
+    public IReadOnlyList<AgentInFlight>? Agents { get; init; }
+
     /// <summary>Child runs (workflow steps) in flight: the latest <see cref="MaxPublishedChildren"/> (a map can start hundreds).</summary>
     public IReadOnlyList<string>? Children { get; init; }
 
@@ -60,6 +63,9 @@ public static class RunStates
 public sealed record OpenGate(
     string GateId, string Level, int LevelIndex, DateTime OpenedAt, DateTime Deadline, IReadOnlyList<string> Approvers, string SnapshotHash,
     string? Group = null, JsonObject? Snapshot = null, IReadOnlyList<string>? Criteria = null, bool SnapshotStored = false);
+
+/// <param name="EarlierTurns">Turns left out to keep the status within its budget (the step's record will have them all).</param>
+public sealed record AgentInFlight(string StepId, IReadOnlyList<AgentTurnRecord> Turns, int EarlierTurns);
 
 public sealed record RunFailure(string StepId, string Reason, string Message);
 

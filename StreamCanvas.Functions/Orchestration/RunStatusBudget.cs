@@ -20,12 +20,41 @@ public static class RunStatusBudget
 
     public const int MaxFailureMessageChars = 1_000;
 
+    /// <summary>
+    /// The most characters the turns of agent steps in flight take together (a turn with a tool call is a few
+    /// hundred: arguments are already cut to 200), so the timeline keeps most of the room.
+    /// </summary>
+    public const int MaxAgentTurnsChars = 2_000;
+
     // Records never change once added, and a run republishes its status at every step of every replay.
     static readonly ConditionalWeakTable<StepRecord, StrongBox<int>> RecordSizes = new();
 
     public static int Measure<T>(T value) => JsonSize.Of(value);
 
     static int MeasuredOnce(StepRecord record) => RecordSizes.GetValue(record, r => new StrongBox<int>(Measure(r))).Value;
+
+    /// <summary>
+    /// An agent's newest turns that fit its share of <see cref="MaxAgentTurnsChars"/> (shared by the
+    /// <paramref name="agents"/> in flight). Copied, since the loop keeps adding tool calls to its current turn.
+    /// </summary>
+    public static AgentInFlight FitTurns(string stepId, IReadOnlyList<AgentTurnRecord> turns, int agents)
+    {
+        int room = MaxAgentTurnsChars / Math.Max(1, agents);
+        var kept = new List<AgentTurnRecord>();
+        for (int i = turns.Count - 1; i >= 0; i--)
+        {
+            AgentTurnRecord turn = turns[i] with { ToolCalls = [.. turns[i].ToolCalls] };
+            room -= Measure(turn) + 1;
+            if (room < 0)
+            {
+                break;
+            }
+
+            kept.Insert(0, turn);
+        }
+
+        return new AgentInFlight(stepId, kept, turns.Count - kept.Count);
+    }
 
     /// <summary>The status with as much of the timeline's tail as fits (at most <see cref="RunStatus.MaxPublishedSteps"/> entries).</summary>
     public static RunStatus Fit(RunStatus status, IReadOnlyList<StepRecord> timeline)

@@ -79,6 +79,10 @@ public sealed record AgentToolCallRecord(string CallId, string Tool, string Argu
     public int ResultChars { get; init; }
     public double? ActivityMilliseconds { get; init; }
     public string? GateId { get; init; }
+
+    /// <summary>A workflow tool's call: the child run it started.</summary>
+    public string? ChildInstanceId { get; init; }
+
     public string? Error { get; init; }
 }
 

@@ -82,6 +82,7 @@ public static partial class StandaloneHost
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
         services.AddHostedService<StartQueueListener>();
+        services.AddHostedService<ScheduleLoopStarter>();
 
         // Storage going away (Azurite restarted, a network blip) must not stop the engine: a background loop that
         // throws is logged and the host keeps serving (503 with Retry-After) until storage is back.

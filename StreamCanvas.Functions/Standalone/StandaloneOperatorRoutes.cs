@@ -46,6 +46,10 @@ public static class StandaloneOperatorRoutes
             handler.RestartAsync(request, id, client, ct));
         runs.MapPost(ApiRoutes.RunEvent, (HttpRequest request, string id, string name, DurableTaskClient client, RunsHandler handler, CancellationToken ct) =>
             handler.RaiseEventAsync(request, id, name, client, ct));
+
+        runs.MapGet(ApiRoutes.Schedules, (SchedulesHandler handler, CancellationToken ct) => handler.ListAsync(ct));
+        runs.MapPost(ApiRoutes.PauseSchedule, (string workflow, SchedulesHandler handler, CancellationToken ct) => handler.PauseAsync(workflow, ct));
+        runs.MapPost(ApiRoutes.ResumeSchedule, (string workflow, SchedulesHandler handler, CancellationToken ct) => handler.ResumeAsync(workflow, ct));
         return api;
     }
 }

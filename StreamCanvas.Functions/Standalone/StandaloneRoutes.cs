@@ -21,6 +21,7 @@ public static class StandaloneRoutes
         keyed.MapPost(ApiRoutes.StartRun, (HttpRequest request, string name, DurableTaskClient client, StartRunHandler handler, CancellationToken ct) =>
             handler.HandleAsync(request, name, client, ct));
         keyed.MapGet(ApiRoutes.Workflows, (WorkflowsHandler handler) => handler.List());
+        keyed.MapGet(ApiRoutes.WorkflowGraph, (string name, WorkflowsHandler handler) => handler.Graph(name));
         keyed.MapGet(ApiRoutes.WorkflowVersions, (string name, DurableTaskClient client, WorkflowsHandler handler, CancellationToken ct) =>
             handler.VersionsAsync(name, client, ct));
         keyed.MapGet(ApiRoutes.WorkflowsReadiness, (ReadinessHandler handler, CancellationToken ct) => handler.ListAsync(ct));

@@ -4,23 +4,46 @@ using Azure.Data.Tables;
 
 namespace StreamCanvas.Storage;
 
-/// <summary>Tokens held for one model call until it is settled by what the call used, or until it expires.</summary>
-public sealed record TokenReservation(string Workflow, DateOnly Day, string Id, int Tokens);
+/// <summary>
+/// What model calls use of a daily budget: tokens, and their cost in millionths of the pricing currency (whole
+/// numbers, so sums over thousands of calls on several hosts are exact).
+/// </summary>
+public sealed record DailyCharge(long Tokens, long CostMicros)
+{
+    public static readonly DailyCharge None = new(0, 0);
 
-/// <summary>Tokens used per workflow per UTC day, shared by every host on the storage account.</summary>
+    public DailyCharge Plus(DailyCharge other) => new(Tokens + other.Tokens, CostMicros + other.CostMicros);
+}
+
+/// <summary>A workflow's daily limits; a null limit is not enforced.</summary>
+public sealed record DailyLimits(long? Tokens, long? CostMicros)
+{
+    public bool Allows(DailyCharge charge) =>
+        (Tokens is not long tokens || charge.Tokens <= tokens) && (CostMicros is not long cost || charge.CostMicros <= cost);
+
+    /// <summary>The larger share of a limit that <paramref name="used"/> takes (0.8 = 80 % of the tighter budget).</summary>
+    public double Share(DailyCharge used) => Math.Max(
+        Tokens is long tokens && tokens > 0 ? (double)used.Tokens / tokens : 0,
+        CostMicros is long cost && cost > 0 ? (double)used.CostMicros / cost : 0);
+}
+
+/// <summary>Held for one model call until it is settled by what the call used, or until it expires.</summary>
+public sealed record TokenReservation(string Workflow, DateOnly Day, string Id, DailyCharge Charge);
+
+/// <summary>Tokens and cost used per workflow per UTC day, shared by every host on the storage account.</summary>
 public interface ITokenLedger
 {
     /// <summary>
-    /// Reserves <paramref name="tokens"/> if the day's used tokens and live reservations stay within
-    /// <paramref name="limit"/>; null otherwise.
+    /// Reserves <paramref name="charge"/> if the day's use and live reservations stay within <paramref name="limits"/>;
+    /// null otherwise.
     /// </summary>
-    Task<TokenReservation?> TryReserveAsync(string workflow, DateOnly day, int tokens, int limit, CancellationToken cancellationToken);
+    Task<TokenReservation?> TryReserveAsync(string workflow, DateOnly day, DailyCharge charge, DailyLimits limits, CancellationToken cancellationToken);
 
     /// <summary>Replaces the reservation by what the call really used (also after the reservation expired).</summary>
-    Task SettleAsync(TokenReservation reservation, int used, CancellationToken cancellationToken);
+    Task SettleAsync(TokenReservation reservation, DailyCharge used, CancellationToken cancellationToken);
 
-    /// <summary>The day's settled tokens plus the reservations still live (expired ones count for nothing).</summary>
-    Task<long> UsedAsync(string workflow, DateOnly day, CancellationToken cancellationToken);
+    /// <summary>The day's settled use plus the reservations still live (expired ones count for nothing).</summary>
+    Task<DailyCharge> UsedAsync(string workflow, DateOnly day, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -38,12 +61,13 @@ public sealed class TableTokenLedger(TableServiceClient tables, TimeProvider clo
 {
     public const string TableName = "TokenUsage";
     const string TokensColumn = "Tokens";
+    const string CostColumn = "CostMicros";
     const string ExpiresColumn = "ExpiresAt";
     const int Attempts = 50;
 
     /// <summary>A $select leaves out the keys unless named, and a row read without them cannot be deleted.</summary>
-    static readonly string[] KeysTokensExpiry = ["PartitionKey", "RowKey", TokensColumn, ExpiresColumn];
-    static readonly string[] TokensOnly = [TokensColumn];
+    static readonly string[] KeysChargeExpiry = ["PartitionKey", "RowKey", TokensColumn, CostColumn, ExpiresColumn];
+    static readonly string[] ChargeOnly = [TokensColumn, CostColumn];
 
     /// <summary>At most this many expired reservations are deleted by one reservation (a transaction holds 100 operations).</summary>
     const int ReclaimPerReservation = 50;
@@ -52,52 +76,50 @@ public sealed class TableTokenLedger(TableServiceClient tables, TimeProvider clo
 
     TableClient Table => tables.GetTableClient(TableName);
 
-    public async Task<TokenReservation?> TryReserveAsync(string workflow, DateOnly day, int tokens, int limit, CancellationToken cancellationToken)
+    public async Task<TokenReservation?> TryReserveAsync(string workflow, DateOnly day, DailyCharge charge, DailyLimits limits, CancellationToken cancellationToken)
     {
         await created.EnsureAsync(cancellationToken);
         TableClient table = Table;
         string id = Guid.NewGuid().ToString("N");
         for (int attempt = 1; ; attempt++)
         {
-            (TableEntity? dayRow, long settled) = await ReadDayAsync(table, workflow, day, cancellationToken);
+            (TableEntity? dayRow, DailyCharge settled) = await ReadDayAsync(table, workflow, day, cancellationToken);
             DateTimeOffset now = clock.GetUtcNow();
             List<TableEntity> reservations = await ReservationsAsync(table, workflow, day, cancellationToken);
-            long live = reservations.Where(r => !Expired(r, now)).Sum(r => r.GetInt64(TokensColumn) ?? 0);
-            if (settled + live + tokens > limit)
+            if (!limits.Allows(settled.Plus(Live(reservations, now)).Plus(charge)))
             {
                 return null;
             }
 
+            TableEntity reservation = ChargeRow(workflow, ReservationKey(day, id), charge);
+            reservation[ExpiresColumn] = now + reservationLifetime;
             var actions = new List<TableTransactionAction>
             {
                 DayRowWrite(dayRow, workflow, day, settled),
-                new(TableTransactionActionType.Add, new TableEntity(workflow, ReservationKey(day, id))
-                {
-                    [TokensColumn] = (long)tokens,
-                    [ExpiresColumn] = now + reservationLifetime,
-                }),
+                new(TableTransactionActionType.Add, reservation),
             };
             actions.AddRange(reservations.Where(r => Expired(r, now)).Take(ReclaimPerReservation)
                 .Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag)));
             if (await TrySubmitAsync(table, actions, attempt, cancellationToken))
             {
-                return new TokenReservation(workflow, day, id, tokens);
+                return new TokenReservation(workflow, day, id, charge);
             }
         }
     }
 
-    public async Task SettleAsync(TokenReservation reservation, int used, CancellationToken cancellationToken)
+    public async Task SettleAsync(TokenReservation reservation, DailyCharge used, CancellationToken cancellationToken)
     {
         await created.EnsureAsync(cancellationToken);
         TableClient table = Table;
         for (int attempt = 1; ; attempt++)
         {
-            (TableEntity? dayRow, long settled) = await ReadDayAsync(table, reservation.Workflow, reservation.Day, cancellationToken);
+            (TableEntity? dayRow, DailyCharge settled) = await ReadDayAsync(table, reservation.Workflow, reservation.Day, cancellationToken);
             NullableResponse<TableEntity> held = await table.GetEntityIfExistsAsync<TableEntity>(
-                reservation.Workflow, ReservationKey(reservation.Day, reservation.Id), KeysTokensExpiry, cancellationToken);
+                reservation.Workflow, ReservationKey(reservation.Day, reservation.Id), KeysChargeExpiry, cancellationToken);
 
             // Gone: it expired and a later reservation reclaimed it. What the call used still counts.
-            var actions = new List<TableTransactionAction> { DayRowWrite(dayRow, reservation.Workflow, reservation.Day, settled + Math.Max(0, used)) };
+            DailyCharge counted = new(Math.Max(0, used.Tokens), Math.Max(0, used.CostMicros));
+            var actions = new List<TableTransactionAction> { DayRowWrite(dayRow, reservation.Workflow, reservation.Day, settled.Plus(counted)) };
             if (held.HasValue)
             {
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, held.Value!, held.Value!.ETag));
@@ -110,21 +132,29 @@ public sealed class TableTokenLedger(TableServiceClient tables, TimeProvider clo
         }
     }
 
-    public async Task<long> UsedAsync(string workflow, DateOnly day, CancellationToken cancellationToken)
+    public async Task<DailyCharge> UsedAsync(string workflow, DateOnly day, CancellationToken cancellationToken)
     {
         await created.EnsureAsync(cancellationToken);
         TableClient table = Table;
-        (_, long settled) = await ReadDayAsync(table, workflow, day, cancellationToken);
-        DateTimeOffset now = clock.GetUtcNow();
+        (_, DailyCharge settled) = await ReadDayAsync(table, workflow, day, cancellationToken);
         List<TableEntity> reservations = await ReservationsAsync(table, workflow, day, cancellationToken);
-        return settled + reservations.Where(r => !Expired(r, now)).Sum(r => r.GetInt64(TokensColumn) ?? 0);
+        return settled.Plus(Live(reservations, clock.GetUtcNow()));
     }
 
-    static async Task<(TableEntity? Row, long Settled)> ReadDayAsync(TableClient table, string workflow, DateOnly day, CancellationToken cancellationToken)
+    static async Task<(TableEntity? Row, DailyCharge Settled)> ReadDayAsync(TableClient table, string workflow, DateOnly day, CancellationToken cancellationToken)
     {
-        NullableResponse<TableEntity> row = await table.GetEntityIfExistsAsync<TableEntity>(workflow, DayKey(day), TokensOnly, cancellationToken);
-        return row.HasValue ? (row.Value, row.Value!.GetInt64(TokensColumn) ?? 0) : (null, 0);
+        NullableResponse<TableEntity> row = await table.GetEntityIfExistsAsync<TableEntity>(workflow, DayKey(day), ChargeOnly, cancellationToken);
+        return row.HasValue ? (row.Value, Charge(row.Value!)) : (null, DailyCharge.None);
     }
+
+    /// <summary>Rows written before cost was counted have no cost column: they cost nothing we know of.</summary>
+    static DailyCharge Charge(TableEntity row) => new(row.GetInt64(TokensColumn) ?? 0, row.GetInt64(CostColumn) ?? 0);
+
+    static DailyCharge Live(List<TableEntity> reservations, DateTimeOffset now) =>
+        reservations.Where(r => !Expired(r, now)).Aggregate(DailyCharge.None, (sum, r) => sum.Plus(Charge(r)));
+
+    static TableEntity ChargeRow(string workflow, string rowKey, DailyCharge charge) =>
+        new(workflow, rowKey) { [TokensColumn] = charge.Tokens, [CostColumn] = charge.CostMicros };
 
     static async Task<List<TableEntity>> ReservationsAsync(TableClient table, string workflow, DateOnly day, CancellationToken cancellationToken)
     {
@@ -133,7 +163,7 @@ public sealed class TableTokenLedger(TableServiceClient tables, TimeProvider clo
         var rows = new List<TableEntity>();
         await foreach (TableEntity row in table.QueryAsync<TableEntity>(
             e => e.PartitionKey == workflow && e.RowKey.CompareTo(from) >= 0 && e.RowKey.CompareTo(to) < 0,
-            select: KeysTokensExpiry, cancellationToken: cancellationToken))
+            select: KeysChargeExpiry, cancellationToken: cancellationToken))
         {
             rows.Add(row);
         }
@@ -142,9 +172,9 @@ public sealed class TableTokenLedger(TableServiceClient tables, TimeProvider clo
     }
 
     /// <summary>The day row, written on every change so its ETag orders the writers (added if the day has none yet).</summary>
-    static TableTransactionAction DayRowWrite(TableEntity? read, string workflow, DateOnly day, long settled)
+    static TableTransactionAction DayRowWrite(TableEntity? read, string workflow, DateOnly day, DailyCharge settled)
     {
-        var entity = new TableEntity(workflow, DayKey(day)) { [TokensColumn] = settled };
+        TableEntity entity = ChargeRow(workflow, DayKey(day), settled);
         return read is null
             ? new TableTransactionAction(TableTransactionActionType.Add, entity)
             : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, read.ETag);

@@ -21,7 +21,7 @@ public static class FailureClasses
         FailureReasons.ApprovalTimeout => ApprovalTimeout,
         FailureReasons.ApprovalRejected => ApprovalRejected,
         FailureReasons.ModelError or FailureReasons.ModelRateLimited or FailureReasons.BudgetExceeded => ModelError,
-        FailureReasons.ToolError or FailureReasons.ToolTimeout or FailureReasons.ToolNotAllowed
+        FailureReasons.ToolError or FailureReasons.ToolTimeout or FailureReasons.ToolNotAllowed or FailureReasons.ToolUnavailable
             or FailureReasons.ToolRedirect or FailureReasons.ToolResponseTooLarge => ToolError,
         FailureReasons.OutputInvalid or FailureReasons.Validation or FailureReasons.StepLimit => Validation,
         CriteriaNotMet => CriteriaNotMet,

@@ -44,6 +44,9 @@ public sealed class EngineProcess : IAsyncDisposable
             ["Approvals__SigningKey"] = SigningKey,
             ["Approvals__PublicBaseUrl"] = $"http://127.0.0.1:{port}",
             ["Logging__LogLevel__Default"] = "Warning",
+
+            // A sample's schedule firing mid-measurement would add runs nobody started.
+            ["Schedules__Enabled"] = "false",
         };
         foreach ((string key, string value) in overrides)
         {

@@ -3,7 +3,7 @@
 // Its own module so each value arrives as a parameter: the compiled template then lists the setting names
 // literally, which the infra tests read.
 
-import { toolConnection } from '../types.bicep'
+import { mcpServer, toolConnection } from '../types.bicep'
 
 param functionAppName string
 
@@ -38,6 +38,9 @@ param modelApiKeySecretName string
 param signingKeySecretName string
 
 param toolConnections { *: toolConnection }
+
+@description('MCP servers agent steps take tools from (Mcp:Servers:<name>), by the name the steps use.')
+param mcpServers { *: mcpServer } = {}
 
 @description('Approval notification webhooks (Approvals:Webhooks:<name>): name to the Key Vault secret holding its URL.')
 param approvalWebhooks { *: string }
@@ -94,6 +97,7 @@ var settings = {
   WorkflowStarts__BatchSize: '16'
   WorkflowStarts__VisibilityTimeoutSeconds: '30'
   WorkflowStarts__MaxPollingIntervalMilliseconds: '5000'
+  Schedules__Enabled: 'true'
 }
 
 // Flex Consumption sets the runtime in functionAppConfig and rejects these settings; Elastic Premium needs them.
@@ -121,6 +125,27 @@ var toolHeaders = reduce(
       toObject(
         items(c.value.?headerSecrets ?? {}),
         h => 'Tools__Connections__${c.key}__Headers__${h.key}',
+        h => secretReference(keyVaultUri, h.value)
+      )
+    )
+)
+
+// Mcp:Servers:<name>:Endpoint, :ApiKey and :Headers:<header>, one entry per MCP server the agents use.
+var mcpEndpoints = toObject(items(mcpServers), m => 'Mcp__Servers__${m.key}__Endpoint', m => m.value.endpoint)
+var mcpApiKeys = toObject(
+  filter(items(mcpServers), m => !empty(m.value.?apiKeySecret ?? '')),
+  m => 'Mcp__Servers__${m.key}__ApiKey',
+  m => secretReference(keyVaultUri, m.value.apiKeySecret!)
+)
+var mcpHeaders = reduce(
+  items(mcpServers),
+  {},
+  (headers, m) =>
+    union(
+      headers,
+      toObject(
+        items(m.value.?headerSecrets ?? {}),
+        h => 'Mcp__Servers__${m.key}__Headers__${h.key}',
         h => secretReference(keyVaultUri, h.value)
       )
     )
@@ -162,6 +187,9 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     toolBaseUrls,
     toolHealthPaths,
     toolHeaders,
+    mcpEndpoints,
+    mcpApiKeys,
+    mcpHeaders,
     groups,
     webhooks,
     pricing

@@ -27,7 +27,7 @@ public sealed class DashboardPageTests
         ILocator run = page.Locator($"#runs tr[data-run-id='{id}']");
         await Assertions.Expect(run).ToHaveAttributeAsync("data-state", "waiting-for-approval");
         await run.ClickAsync();
-        await Assertions.Expect(page.Locator("#timeline .node[data-step='review']")).ToHaveAttributeAsync("data-state", "waiting");
+        await Assertions.Expect(page.Locator("#timeline .node[data-step='review']")).ToHaveAttributeAsync("data-state", "waiting-for-approval");
         await Assertions.Expect(page.Locator("#timeline .node[data-step='draft']")).ToHaveAttributeAsync("data-state", "succeeded");
 
         await page.Locator($"#pending tr[data-run-id='{id}'] button.approve").ClickAsync();

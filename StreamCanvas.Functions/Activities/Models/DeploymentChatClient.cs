@@ -55,9 +55,13 @@ public sealed class DeploymentChatClient : IChatClient
         }
     }
 
+    /// <summary>Retries inside one call (Retry-After honoured); under a quota, 429s are left to the limiter.</summary>
+    public static ClientRetryPolicy RetryPolicyFor(ModelOptions options) =>
+        options.Quota.Limits ? new QuotaRetryPolicy(options.MaxRetries) : new ClientRetryPolicy(options.MaxRetries);
+
     static Func<string, IChatClient> CreateFactory(ModelOptions options, Uri endpoint)
     {
-        var retry = new ClientRetryPolicy(options.MaxRetries);
+        ClientRetryPolicy retry = RetryPolicyFor(options);
         var timeout = TimeSpan.FromSeconds(options.TimeoutSeconds);
         if (options.Provider == ModelProviders.AzureOpenAI)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StreamCanvas.Telemetry;
 
 namespace StreamCanvas.Activities.Models;
@@ -24,6 +25,30 @@ public static class ModelTelemetry
     public const string TokenUsageMetric = "gen_ai.client.token.usage";
     public const string OperationDurationMetric = "gen_ai.client.operation.duration";
 
+    /// <summary>gen_ai.tool.type of a tool the agent's model calls through the engine (an HTTP connection, a workflow).</summary>
+    public const string FunctionTool = "function";
+
+    /// <summary>gen_ai.tool.type of a tool another service (an MCP server) runs.</summary>
+    public const string ExtensionTool = "extension";
+
+    /// <summary>An agent's tool call as an execute_tool span (GenAI conventions); the caller marks errors on it.</summary>
+    public static Activity? StartToolSpan(string tool, string callId, string toolType)
+    {
+        Activity? span = StreamCanvasTelemetry.Source.StartActivity($"{ExecuteTool} {tool}", ActivityKind.Internal);
+        span?.SetTag(OperationName, ExecuteTool);
+        span?.SetTag(ToolName, tool);
+        span?.SetTag(ToolCallId, callId);
+        span?.SetTag(ToolType, toolType);
+        return span;
+    }
+
+    /// <summary>Marks a tool span failed with the engine's failure reason as error.type.</summary>
+    public static void MarkFailed(Activity? span, StepError error)
+    {
+        span?.SetTag("error.type", error.Reason);
+        span?.SetStatus(ActivityStatusCode.Error, error.Message);
+    }
+
     /// <summary>gen_ai.provider.name for a Model:Provider value.</summary>
     public static string ProviderOf(string provider) => provider switch
     {
@@ -38,5 +63,14 @@ public static class ModelTelemetry
         KeyValuePair<string, object?>[] tags = [new(TelemetryTags.Workflow, step.Workflow), new(TelemetryTags.Step, step.StepId), new(TelemetryTags.Model, model)];
         RunMetrics.Tokens.Add(input, [.. tags, new(TelemetryTags.Direction, "input")]);
         RunMetrics.Tokens.Add(output, [.. tags, new(TelemetryTags.Direction, "output")]);
+    }
+
+    /// <summary>What a model call cost (streamcanvas.cost), by workflow, step and model; nothing for a model without a price.</summary>
+    public static void RecordCost(StepIdentity step, string? model, decimal? cost)
+    {
+        if (cost is decimal priced && model is not null)
+        {
+            RunMetrics.Cost.Add((double)priced, [new(TelemetryTags.Workflow, step.Workflow), new(TelemetryTags.Step, step.StepId), new(TelemetryTags.Model, model)]);
+        }
     }
 }

@@ -33,6 +33,41 @@ public sealed partial class QuotaLimitedChatClient(IChatClient inner, IModelQuot
         QuotaLimits limits = quota.ToLimits();
         int tokens = TokenEstimate.ForMessages(sent) + (options?.MaxOutputTokens ?? TokenEstimate.DefaultCompletionTokens);
         DateTimeOffset giveUpAt = clock.GetUtcNow().AddSeconds(quota.MaxWaitSeconds);
+        for (int retries = 0; ; retries++)
+        {
+            QuotaGrant grant = await WaitForSlotAsync(deployment, key, limits, tokens, giveUpAt, cancellationToken);
+            int used = 0;
+            try
+            {
+                ChatResponse response = await base.GetResponseAsync(sent, options, cancellationToken);
+                used = (int)(response.Usage?.TotalTokenCount ?? (response.Usage?.InputTokenCount ?? 0) + (response.Usage?.OutputTokenCount ?? 0));
+                return response;
+            }
+            catch (ModelCallException refused) when (refused.Reason == FailureReasons.ModelRateLimited && retries < settings.MaxRetries)
+            {
+                // The deployment is fuller than the limits say (other clients share it, or the limits are set too
+                // high): this host's calls wait as long as it asks, and this call tries again for a new slot, so
+                // every try is counted (the client does not retry 429s itself under a quota: QuotaRetryPolicy).
+                TimeSpan asked = refused.RetryAfter ?? TimeSpan.FromSeconds(1);
+                noRoomUntil[key] = clock.GetUtcNow() + asked;
+                LogRateLimited(deployment, asked.TotalSeconds, retries + 1);
+            }
+            finally
+            {
+                // A failed call keeps its estimate counted: the deployment may well have counted it too.
+                await store.ReleaseAsync(grant, used == 0 ? 0 : used - tokens, CancellationToken.None);
+                if (limits.MaxConcurrentCalls is not null && used > 0)
+                {
+                    // A slot just came free here: this host's waiting calls may ask at once.
+                    noRoomUntil.TryRemove(key, out _);
+                }
+            }
+        }
+    }
+
+    /// <summary>Waits for a slot until <paramref name="giveUpAt"/>; then the step waits on a durable timer instead (model-quota-wait).</summary>
+    async Task<QuotaGrant> WaitForSlotAsync(string deployment, string key, QuotaLimits limits, int tokens, DateTimeOffset giveUpAt, CancellationToken cancellationToken)
+    {
         QuotaGrant grant;
         while (!(grant = await TryAcquireAsync(key, limits, tokens, cancellationToken)).Granted)
         {
@@ -40,9 +75,9 @@ public sealed partial class QuotaLimitedChatClient(IChatClient inner, IModelQuot
             if (left <= TimeSpan.Zero)
             {
                 TimeSpan retryAfter = grant.RetryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : grant.RetryAfter;
-                LogQuotaFull(deployment, quota.MaxWaitSeconds, retryAfter.TotalSeconds);
+                LogQuotaFull(deployment, settings.Quota.MaxWaitSeconds, retryAfter.TotalSeconds);
                 throw new ModelCallException(FailureReasons.ModelQuotaWait,
-                    $"deployment '{deployment}' had no room in its quota for {quota.MaxWaitSeconds} s; trying again in {retryAfter.TotalSeconds:0.#} s",
+                    $"deployment '{deployment}' had no room in its quota for {settings.Quota.MaxWaitSeconds} s; trying again in {retryAfter.TotalSeconds:0.#} s",
                     retryable: true, retryAfter: retryAfter);
             }
 
@@ -51,23 +86,7 @@ public sealed partial class QuotaLimitedChatClient(IChatClient inner, IModelQuot
             await Task.Delay(wait < left ? wait : left, clock, cancellationToken);
         }
 
-        int used = 0;
-        try
-        {
-            ChatResponse response = await base.GetResponseAsync(sent, options, cancellationToken);
-            used = (int)(response.Usage?.TotalTokenCount ?? (response.Usage?.InputTokenCount ?? 0) + (response.Usage?.OutputTokenCount ?? 0));
-            return response;
-        }
-        finally
-        {
-            // A failed call keeps its estimate counted: the deployment may well have counted it too.
-            await store.ReleaseAsync(grant, used == 0 ? 0 : used - tokens, CancellationToken.None);
-            if (limits.MaxConcurrentCalls is not null)
-            {
-                // A slot just came free here: this host's waiting calls may ask at once.
-                noRoomUntil.TryRemove(key, out _);
-            }
-        }
+        return grant;
     }
 
     /// <summary>
@@ -79,7 +98,7 @@ public sealed partial class QuotaLimitedChatClient(IChatClient inner, IModelQuot
     {
         if (NoRoomFor(key) is TimeSpan known)
         {
-            return new QuotaGrant(key, null, 0, known);
+            return new QuotaGrant(key, null, known);
         }
 
         SemaphoreSlim gate = gates.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
@@ -88,7 +107,7 @@ public sealed partial class QuotaLimitedChatClient(IChatClient inner, IModelQuot
         {
             if (NoRoomFor(key) is TimeSpan learned)
             {
-                return new QuotaGrant(key, null, 0, learned);
+                return new QuotaGrant(key, null, learned);
             }
 
             DateTimeOffset now = clock.GetUtcNow();
@@ -118,6 +137,9 @@ public sealed partial class QuotaLimitedChatClient(IChatClient inner, IModelQuot
 
     [GeneratedRegex(@"[/\\#?\u0000-\u001f\u007f-\u009f]")]
     private static partial Regex Unsafe();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model deployment {Deployment} answered 429 inside its quota; its calls on this host wait {RetryAfterSeconds:0.#} s, then try {Retry} asks for a new slot")]
+    partial void LogRateLimited(string deployment, double retryAfterSeconds, int retry);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model deployment {Deployment}: no room in its quota after {WaitSeconds} s; the step waits {RetryAfterSeconds:0.#} s on a durable timer")]
     partial void LogQuotaFull(string deployment, int waitSeconds, double retryAfterSeconds);

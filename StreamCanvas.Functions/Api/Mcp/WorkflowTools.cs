@@ -175,10 +175,8 @@ public sealed class WorkflowTools(WorkflowCatalog catalog, RunStarter starter, R
     Tool StartTool(LoadedWorkflow workflow)
     {
         WorkflowDefinition definition = workflow.Definition;
-        JsonObject schema = definition.InputSchema.DeepClone().AsObject();
-
         // A run's input is always an object (RunStarter refuses anything else), which is what MCP asks of a tool's schema.
-        schema["type"] = "object";
+        JsonObject schema = definition.ToolInputSchema();
         if (!DeclaresKey(definition))
         {
             if (schema["properties"] is not JsonObject properties)
@@ -200,7 +198,7 @@ public sealed class WorkflowTools(WorkflowCatalog catalog, RunStarter starter, R
         {
             Name = definition.Name,
             Title = definition.Name,
-            Description = $"{definition.Description.TrimEnd()} Owner: {owner.Team} ({owner.Contact}). " +
+            Description = $"{definition.ToolDescription()} " +
                 $"Starts a durable run (version {definition.Version}) and answers its instanceId at once; follow it with {RunStatusTool}.",
             InputSchema = JsonSerializer.SerializeToElement(schema),
             Annotations = new ToolAnnotations { ReadOnlyHint = false, DestructiveHint = false, IdempotentHint = true, OpenWorldHint = true },

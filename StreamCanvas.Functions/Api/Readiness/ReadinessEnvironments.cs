@@ -1,3 +1,4 @@
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Definitions.Readiness;
@@ -12,6 +13,7 @@ public static class ReadinessEnvironments
 
     public static ReadinessEnvironment FromOptions(
         ToolOptions tools,
+        McpOptions mcp,
         ApprovalOptions approvals,
         StartQueueOptions starts,
         IReadOnlyDictionary<string, HealthProbe>? probes = null) => new()
@@ -24,6 +26,7 @@ public static class ReadinessEnvironments
                 c => c.Key,
                 c => new ConnectionReadiness(string.IsNullOrWhiteSpace(c.Value.HealthPath) ? null : c.Value.HealthPath, probes?.GetValueOrDefault(c.Key)),
                 StringComparer.OrdinalIgnoreCase),
+        McpServers = mcp.Configured(),
         AlertChannels = approvals.Webhooks
             .Where(w => Uri.TryCreate(w.Value, UriKind.Absolute, out Uri? url) && url.Scheme is "http" or "https")
             .Select(w => w.Key)

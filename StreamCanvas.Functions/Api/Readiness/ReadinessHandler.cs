@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using StreamCanvas.Activities.Mcp;
 using StreamCanvas.Activities.Notices;
 using StreamCanvas.Activities.Tools;
 using StreamCanvas.Definitions;
@@ -15,6 +16,7 @@ namespace StreamCanvas.Api.Readiness;
 public sealed class ReadinessHandler(
     WorkflowCatalog catalog,
     IOptions<ToolOptions> tools,
+    IOptions<McpOptions> mcp,
     IOptions<ApprovalOptions> approvals,
     IOptions<StartQueueOptions> starts,
     ConnectionHealthProbe probe)
@@ -49,7 +51,7 @@ public sealed class ReadinessHandler(
         var probes = used.Zip(results)
             .Where(r => r.Second is not null)
             .ToDictionary(r => r.First, r => r.Second!, StringComparer.OrdinalIgnoreCase);
-        return ReadinessEnvironments.FromOptions(tools.Value, approvals.Value, starts.Value, probes);
+        return ReadinessEnvironments.FromOptions(tools.Value, mcp.Value, approvals.Value, starts.Value, probes);
     }
 }
 

@@ -8,7 +8,7 @@ public static partial class ReadinessAudit
         {
             ApprovalStep => [new ReadinessFinding(ReadinessOutcome.Pass, $"approval '{step.Id}' puts a person between the model and the result", $"/steps/{index}")],
             AgentStep agent => agent.Tools.Select((tool, t) => (tool, t)).Where(x => x.tool.Approval is not null).Select(x => new ReadinessFinding(ReadinessOutcome.Pass,
-                $"agent '{step.Id}' waits for a person before tool '{x.tool.Name}' runs{(x.tool.RequiresApproval ? "" : " when its approvalWhen rule holds")}", $"/steps/{index}/tools/{x.t}/approval")),
+                $"agent '{step.Id}' waits for a person before tool '{x.tool.Label}' runs{(x.tool.RequiresApproval ? "" : " when its approvalWhen rule holds")}", $"/steps/{index}/tools/{x.t}/approval")),
             _ => [],
         }).ToList();
         if (gates.Count > 0)

@@ -7,17 +7,28 @@ public static partial class ReadinessAudit
         var tools = definition.Steps.SelectMany((step, index) => step switch
         {
             ToolStep tool => [(step, tool.Connection, $"/steps/{index}/connection")],
-            AgentStep agent => agent.Tools.Select((t, i) => (step, t.Connection, $"/steps/{index}/tools/{i}/connection")),
-            _ => Enumerable.Empty<(WorkflowStep, string, string)>(),
+            AgentStep agent => agent.Tools.Select((t, i) => (step, t.Connection, $"/steps/{index}/tools/{i}/connection")).Where(t => t.Connection is not null),
+            _ => Enumerable.Empty<(WorkflowStep, string?, string)>(),
         }).ToList();
-        if (tools.Count == 0)
+        var servers = definition.Steps.SelectMany((step, index) => step is AgentStep agent
+            ? agent.Tools.Select((t, i) => (step, t.Mcp, $"/steps/{index}/tools/{i}/mcp")).Where(t => t.Mcp is not null)
+            : []).ToList();
+        if (tools.Count == 0 && servers.Count == 0)
         {
             yield return new(ReadinessOutcome.Pass, "no step calls a connection", "/steps");
             yield break;
         }
 
-        foreach ((WorkflowStep step, string connection, string at) in tools)
+        foreach ((WorkflowStep step, string? server, string at) in servers)
         {
+            yield return environment.McpServers.Contains(server!)
+                ? new(ReadinessOutcome.Pass, $"MCP server '{server}' is configured (its tools are listed when step '{step.Id}' starts)", at)
+                : new(ReadinessOutcome.Fail, $"step '{step.Id}' calls the tools of MCP server '{server}', which is not configured (Mcp:Servers:{server}:Endpoint)", at);
+        }
+
+        foreach ((WorkflowStep step, string? named, string at) in tools)
+        {
+            string connection = named!;
             if (!environment.Connections.TryGetValue(connection, out ConnectionReadiness? configured))
             {
                 yield return new(ReadinessOutcome.Fail, $"step '{step.Id}' calls connection '{connection}', which is not configured (Tools:Connections:{connection})", at);
@@ -70,16 +81,16 @@ public static partial class ReadinessAudit
                 {
                     if (agent.Tools[t].Approval is { OnTimeout: TimeoutActions.Approve })
                     {
-                        yield return new(ReadinessOutcome.Warn, $"agent '{step.Id}' calls tool '{agent.Tools[t].Name}' unreviewed when its approval times out", $"/steps/{i}/tools/{t}/approval/onTimeout");
+                        yield return new(ReadinessOutcome.Warn, $"agent '{step.Id}' calls tool '{agent.Tools[t].Label}' unreviewed when its approval times out", $"/steps/{i}/tools/{t}/approval/onTimeout");
                     }
                 }
             }
         }
 
         int llmSteps = definition.Steps.Count(s => s is LlmStep or AgentStep);
-        if (llmSteps >= ModelHeavySteps && definition.Budgets is not { RunTokens: not null } and not { DailyTokens: not null })
+        if (llmSteps >= ModelHeavySteps && definition.Budgets is not { RunTokens: not null } and not { DailyTokens: not null } and not { DailyCost: not null })
         {
-            yield return new(ReadinessOutcome.Warn, $"{llmSteps} llm steps and no token budget: a runaway run or day has no limit", "/budgets");
+            yield return new(ReadinessOutcome.Warn, $"{llmSteps} llm steps and no token or cost budget: a runaway run or day has no limit", "/budgets");
         }
         else if (!any)
         {

@@ -28,13 +28,17 @@ public static partial class ReadinessAudit
 
     static IEnumerable<ReadinessFinding> Trigger(WorkflowDefinition definition, ReadinessEnvironment environment)
     {
+        // A schedule is a trigger of its own, and its input was checked against the input schema at load.
+        string? scheduled = definition.Schedule is { } schedule ? $"schedule '{schedule.Cron}' ({schedule.TimeZone})" : null;
         if (environment.Triggers.Count == 0)
         {
-            yield return new(ReadinessOutcome.Fail, "no trigger is enabled on this host: runs cannot start", "");
+            yield return scheduled is null
+                ? new(ReadinessOutcome.Fail, "no trigger is enabled on this host: runs cannot start", "")
+                : new(ReadinessOutcome.Pass, $"runs start by {scheduled}, with an input the input schema accepts", "/schedule");
             yield break;
         }
 
-        string how = $"runs start by {string.Join(", ", environment.Triggers)}";
+        string how = $"runs start by {string.Join(", ", scheduled is null ? environment.Triggers : [.. environment.Triggers, scheduled])}";
         bool constrained = definition.InputSchema["required"] is System.Text.Json.Nodes.JsonArray { Count: > 0 };
         yield return constrained
             ? new(ReadinessOutcome.Pass, $"{how}; the input schema names the fields a start must carry", "/inputSchema")

@@ -12,6 +12,9 @@ public sealed record ReadinessEnvironment
     /// <summary>Configured tool connections by name (case-insensitive, as configuration binds them).</summary>
     public required IReadOnlyDictionary<string, ConnectionReadiness> Connections { get; init; }
 
+    /// <summary>Names of configured MCP servers (Mcp:Servers:&lt;name&gt;:Endpoint), case-insensitive.</summary>
+    public IReadOnlySet<string> McpServers { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Names of configured webhook channels (Approvals:Webhooks).</summary>
     public required IReadOnlySet<string> AlertChannels { get; init; }
 

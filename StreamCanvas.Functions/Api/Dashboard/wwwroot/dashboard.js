@@ -1,8 +1,10 @@
 // StreamCanvas ops dashboard: polls the keyed API (relative to /api) and draws runs, gates and charts.
-// No framework and no build step; Chart.js is vendored beside this file.
+// No framework and no build step; Chart.js is vendored beside this file, and a run's graph is drawn by
+// graph-layout.js (layout), run-states.js (what happened to each step) and run-graph.js (SVG), its agents'
+// turns by agent-turns.js.
 "use strict";
 
-const state = { key: "", config: null, workflows: new Map(), selected: null, histories: new Map(), charts: {} };
+const state = { key: "", config: null, workflows: new Map(), graphs: new Map(), selected: null, histories: new Map(), charts: {} };
 const $ = (id) => document.getElementById(id);
 const finished = (run) => ["completed", "failed", "terminated"].includes(run.state);
 const seconds = (from, to) => Math.max(0, (new Date(to) - new Date(from)) / 1000);
@@ -70,7 +72,7 @@ function drawRuns(runs) {
     cell(row, tokensOf(run) || "");
     cell(row, fmtSeconds(seconds(run.createdAt, finished(run) ? run.lastUpdatedAt : new Date())));
     cell(row, new Date(run.createdAt).toLocaleTimeString());
-    row.addEventListener("click", () => { state.selected = run.instanceId; drawTimeline(run.instanceId); });
+    row.addEventListener("click", () => openRun(run.instanceId));
   }
 }
 
@@ -122,44 +124,58 @@ async function decide(gate, decision, button) {
   }
 }
 
-/** The run drawn as its workflow: each step a node coloured by what happened to it. */
+/** Opens a run below the table: its workflow's graph coloured by what happened, and its agents' turns. */
+function openRun(instanceId) {
+  state.selected = instanceId;
+  return drawTimeline(instanceId);
+}
+
 async function drawTimeline(instanceId) {
   const history = await api(`runs/${encodeURIComponent(instanceId)}/history`);
-  const definition = state.workflows.get(history.workflow);
-  const steps = definition ? definition.steps : [...new Map(history.steps.map((s) => [s.stepId, { id: s.stepId, kind: s.kind }])).values()];
+  const graph = await graphOf(history);
+  // Another run may have been opened while these were loading: draw only the one still selected.
+  if (instanceId !== state.selected) return;
   $("timeline-section").hidden = false;
   $("timeline-run").textContent = instanceId;
-  $("timeline-summary").textContent = history.failure
-    ? `Failed at ${history.failure.stepId}: ${history.failure.reason} (${history.failure.message})`
-    : history.openGate ? `Waiting for ${history.openGate.level} approval on ${history.openGate.gateId}` : history.state;
-  const graph = $("timeline");
-  graph.replaceChildren();
-  for (const step of steps) {
-    const records = history.steps.filter((r) => r.stepId === step.id);
-    const last = records[records.length - 1];
-    const current = history.current?.currentStep === step.id;
-    let nodeState = "not-reached";
-    let detail = "not reached";
-    if (history.openGate && current) { nodeState = "waiting"; detail = `waiting: ${history.openGate.level}`; }
-    else if (history.failure && history.failure.stepId === step.id) { nodeState = "failed"; detail = `failed: ${history.failure.reason}`; }
-    else if (last) {
-      nodeState = last.status;
-      detail = `${last.status}${last.error ? `: ${last.error.reason}` : ""}${last.durationMilliseconds != null ? `, ${fmtSeconds(last.durationMilliseconds / 1000)}` : ""}`;
-    }
-    else if (current && !["completed", "failed", "terminated"].includes(history.state)) { nodeState = "running"; detail = history.state; }
-    const item = document.createElement("li");
-    const node = document.createElement("div");
-    node.className = `node state-${nodeState}`;
-    node.dataset.step = step.id;
-    node.dataset.state = nodeState;
-    node.innerHTML = "<strong></strong><small></small><small></small>";
-    node.children[0].textContent = step.id;
-    node.children[1].textContent = step.kind;
-    node.children[2].textContent = detail;
-    item.append(node);
-    graph.append(item);
+  $("timeline-section").dataset.runId = instanceId;
+  $("timeline-summary").textContent = runSummary(history);
+  // The poll redraws every 1.5 s: skip identical redraws so a node being clicked is not replaced under the pointer.
+  const drawn = JSON.stringify([instanceId, graph.contentHash, history.steps, history.current, history.state]);
+  if (drawn !== state.drawnTimeline) {
+    state.drawnTimeline = drawn;
+    drawRunGraph($("timeline"), graph, history, openRun);
+    drawAgentTurns($("agent-turns"), history);
   }
   for (const row of $("runs").tBodies[0].rows) row.classList.toggle("selected", row.dataset.runId === instanceId);
+}
+
+function runSummary(history) {
+  if (history.failure) return `Failed at ${history.failure.stepId}: ${history.failure.reason} (${history.failure.message})`;
+  if (history.openGate) return `Waiting for ${history.openGate.level} approval on ${history.openGate.gateId}`;
+  return history.state;
+}
+
+/**
+ * The workflow's graph from the API, fetched once per workflow. A run of a workflow no longer deployed has no
+ * graph to fetch: its steps are drawn in the order they ran instead.
+ */
+async function graphOf(history) {
+  if (!state.graphs.has(history.workflow)) {
+    const graph = await api(`workflows/${encodeURIComponent(history.workflow)}/graph`).catch(() => null);
+    if (!graph) return graphFromTimeline(history);
+    state.graphs.set(history.workflow, graph);
+  }
+  return state.graphs.get(history.workflow);
+}
+
+function graphFromTimeline(history) {
+  const ids = [...new Set(history.steps.map((r) => r.stepId))];
+  const kinds = new Map(history.steps.map((r) => [r.stepId, r.kind]));
+  return {
+    name: history.workflow,
+    contentHash: "timeline",
+    steps: ids.map((id, i) => ({ id, kind: kinds.get(id), edges: [{ to: ids[i + 1] ?? "end", kind: "next" }], tools: [] })),
+  };
 }
 
 function percentile(values, p) {
@@ -344,6 +360,7 @@ async function start() {
     state.key = $("key").value.trim();
     localStorage.setItem("streamcanvas.key", state.key);
     state.workflows.clear();
+    state.graphs.clear();
     refresh();
   });
   $("record-window").addEventListener("change", () => refresh());
