@@ -41,8 +41,8 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
     static ToolStepRequest Request(string path = "/customers/42", string method = "GET", JsonNode? body = null, IReadOnlyList<int>? expect = null, int? timeout = null) =>
         new(new StepIdentity("run-1", "wf", "lookup", 1), "crm", method, path, body, expect ?? [], timeout);
 
-    [Fact]
-    public async Task RunAsync_UnsafeMethod_CarriesAnIdempotencyKeyTheSameForEveryAttemptOfTheStep()
+    /// <summary>The server answers OK and records each request's Idempotency-Key (null when absent).</summary>
+    List<string?> CaptureIdempotencyKeys()
     {
         var keys = new List<string?>();
         respond = context =>
@@ -50,6 +50,13 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
             lock (keys) { keys.Add(context.Request.Headers["Idempotency-Key"]); }
             return context.Response.WriteAsJsonAsync(new { ok = true });
         };
+        return keys;
+    }
+
+    [Fact]
+    public async Task RunAsync_UnsafeMethod_CarriesAnIdempotencyKeyTheSameForEveryAttemptOfTheStep()
+    {
+        List<string?> keys = CaptureIdempotencyKeys();
         ToolStepActivity activity = Activity();
         ToolStepRequest post = Request("/articles", "POST", new JsonObject { ["title"] = "t" });
 
@@ -68,12 +75,7 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
     [Fact]
     public async Task RunAsync_MapItems_EachItemHasItsOwnKeyTheSameForEveryAttempt()
     {
-        var keys = new List<string?>();
-        respond = context =>
-        {
-            lock (keys) { keys.Add(context.Request.Headers["Idempotency-Key"]); }
-            return context.Response.WriteAsJsonAsync(new { ok = true });
-        };
+        List<string?> keys = CaptureIdempotencyKeys();
         ToolStepActivity activity = Activity();
         ToolStepRequest post = Request("/articles", "POST", new JsonObject { ["title"] = "t" });
 
