@@ -41,8 +41,8 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
     static ToolStepRequest Request(string path = "/customers/42", string method = "GET", JsonNode? body = null, IReadOnlyList<int>? expect = null, int? timeout = null) =>
         new(new StepIdentity("run-1", "wf", "lookup", 1), "crm", method, path, body, expect ?? [], timeout);
 
-    [Fact]
-    public async Task RunAsync_UnsafeMethod_CarriesAnIdempotencyKeyTheSameForEveryAttemptOfTheStep()
+    /// <summary>The server answers OK and records each request's Idempotency-Key (null when absent).</summary>
+    List<string?> CaptureIdempotencyKeys()
     {
         var keys = new List<string?>();
         respond = context =>
@@ -50,6 +50,13 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
             lock (keys) { keys.Add(context.Request.Headers["Idempotency-Key"]); }
             return context.Response.WriteAsJsonAsync(new { ok = true });
         };
+        return keys;
+    }
+
+    [Fact]
+    public async Task RunAsync_UnsafeMethod_CarriesAnIdempotencyKeyTheSameForEveryAttemptOfTheStep()
+    {
+        List<string?> keys = CaptureIdempotencyKeys();
         ToolStepActivity activity = Activity();
         ToolStepRequest post = Request("/articles", "POST", new JsonObject { ["title"] = "t" });
 
@@ -63,6 +70,27 @@ public sealed class ToolStepActivityTests : IAsyncLifetime
         Assert.Equal(keys[0], keys[1]);
         Assert.Equal(3, keys.Take(4).Distinct().Count());
         Assert.Null(keys[4]);
+    }
+
+    [Fact]
+    public async Task RunAsync_MapItems_EachItemHasItsOwnKeyTheSameForEveryAttempt()
+    {
+        List<string?> keys = CaptureIdempotencyKeys();
+        ToolStepActivity activity = Activity();
+        ToolStepRequest post = Request("/articles", "POST", new JsonObject { ["title"] = "t" });
+
+        await activity.RunAsync(post, CancellationToken.None);
+        await activity.RunAsync(post with { Step = post.Step with { Item = 0 } }, CancellationToken.None);
+        await activity.RunAsync(post with { Step = post.Step with { Item = 1 } }, CancellationToken.None);
+        await activity.RunAsync(post with { Step = post.Step with { Item = 1, Attempt = 2 } }, CancellationToken.None);
+
+        // Every item runs the same step of the same orchestration: only the item tells their calls apart.
+        Assert.Equal(3, keys.Take(3).Distinct().Count());
+        Assert.Equal(keys[2], keys[3]);
+
+        // Outside a map the key is what it was before items had one: runs in flight keep theirs.
+        string expected = "streamcanvas-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("run-1\nlookup"u8))[..32];
+        Assert.Equal(expected, keys[0]);
     }
 
     [Fact]

@@ -150,5 +150,10 @@ public sealed class MapStepTests : IAsyncLifetime
             Assert.Equal(OrchestrationRuntimeStatus.Completed, child?.RuntimeStatus);
             Assert.Equal(nameof(MapChunkOrchestrator), child!.Name);
         }
+
+        // Each item's call names its item, which keeps their idempotency keys apart within a chunk.
+        var summaries = host.ToolCalls.Where(c => c.Path.StartsWith("/summarize/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Enumerable.Range(0, count), summaries.Select(c => c.Step.Item ?? -1).Order());
+        Assert.All(summaries, c => Assert.StartsWith($"/summarize/{c.Step.Item}/", c.Path, StringComparison.Ordinal));
     }
 }

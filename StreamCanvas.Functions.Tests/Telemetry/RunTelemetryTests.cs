@@ -204,4 +204,68 @@ public sealed class RunTelemetryTests : IClassFixture<RunTelemetryTests.SharedHo
         Assert.All(spans, s => Assert.Equal(orchestration.TraceId, s.TraceId));
         Assert.Equal(3, telemetry.Count("streamcanvas.step.duration", (TelemetryTags.Workflow, workflow)));
     }
+
+    /// <summary>split answers <paramref name="count"/> sections; the map's body (a tool) fails for section 1.</summary>
+    LoadedWorkflow SplitAndMap(string workflow, int count, string mapOptions)
+    {
+        host.Tool = request => request.Path == "/split"
+            ? new StepOutcome { Status = 200, Output = new System.Text.Json.Nodes.JsonObject { ["sections"] = new System.Text.Json.Nodes.JsonArray(Enumerable.Range(0, count).Select(i => (System.Text.Json.Nodes.JsonNode)$"s{i}").ToArray()) } }
+            : request.Path == "/summarize/1"
+                ? StepOutcome.Failure(FailureReasons.ToolError, "section 1 is unreadable", retryable: false)
+                : new StepOutcome { Status = 200, Output = new System.Text.Json.Nodes.JsonObject { ["ok"] = true } };
+        return TestDefinitions.Load(TestDefinitions.Workflow($$$"""
+            [ { "id": "split", "kind": "tool", "connection": "c", "path": "/split" },
+              { "id": "summaries", "kind": "map", "items": "steps.split.output.sections", "tolerateFailures": 1 {{{mapOptions}}},
+                "steps": [ { "id": "summarize", "kind": "tool", "connection": "c", "path": "/summarize/{{index}}" } ] } ]
+            """, name: workflow));
+    }
+
+    List<Activity> ItemSpans(string workflow) =>
+        telemetry.Spans(RunTelemetry.MapItemSpanName).Where(s => Equals(s.GetTagItem(TelemetryTags.Workflow), workflow)).ToList();
+
+    [Fact]
+    public async Task RunAsync_MapStep_ReportsEachItemAsAChildSpanOfTheRunOnce_AndItsStepsByStepId()
+    {
+        const string workflow = "telemetry-map";
+
+        string id = (await host.RunToCompletionAsync(TestDefinitions.Request(SplitAndMap(workflow, 4, """, "maxConcurrency": 2""")))).InstanceId;
+
+        var spans = ItemSpans(workflow);
+        Assert.Equal([0, 1, 2, 3], spans.Select(s => (int)s.GetTagItem(TelemetryTags.MapItem)!).Order());
+        Assert.All(spans, s => Assert.Equal("summaries", s.GetTagItem(TelemetryTags.Step)));
+        Activity failed = Assert.Single(spans, s => s.Status == ActivityStatusCode.Error);
+        Assert.Equal((1, StepStatuses.Failed, FailureReasons.ToolError), ((int)failed.GetTagItem(TelemetryTags.MapItem)!, failed.GetTagItem(TelemetryTags.Status), failed.GetTagItem(TelemetryTags.Reason)));
+        Assert.Equal(3, spans.Count(s => Equals(s.GetTagItem(TelemetryTags.Status), StepStatuses.Succeeded)));
+        Activity orchestration = await telemetry.WaitForSpanAsync(s => s.DisplayName == "orchestration:" + nameof(WorkflowOrchestrator) && Equals(s.GetTagItem(TelemetryTags.InstanceId), id));
+        Assert.All(spans, s => Assert.Equal((orchestration.TraceId, orchestration.SpanId), (s.TraceId, s.ParentSpanId)));
+
+        // The items' own step reports by its id (once per item despite replays), beside split and the map step.
+        var w = (TelemetryTags.Workflow, workflow);
+        Assert.Equal(4, telemetry.Count("streamcanvas.step.duration", w, (TelemetryTags.Step, "summarize")));
+        Assert.Equal(1, telemetry.Sum("streamcanvas.failures", w, (TelemetryTags.Step, "summarize"), (TelemetryTags.ReasonClass, FailureClasses.ToolError)));
+        Assert.Equal(1, telemetry.Count("streamcanvas.step.duration", w, (TelemetryTags.Step, "summaries"), (TelemetryTags.Status, StepStatuses.Succeeded)));
+        Assert.Equal(6, telemetry.Count("streamcanvas.step.duration", w));
+    }
+
+    [Fact]
+    public async Task RunAsync_ChunkedMap_ReportsEachItemUnderItsChunkInTheRunsTrace()
+    {
+        const string workflow = "telemetry-map-chunked";
+
+        string id = (await host.RunToCompletionAsync(TestDefinitions.Request(SplitAndMap(workflow, 5, """, "maxConcurrency": 4, "itemsPerChunk": 2""")))).InstanceId;
+
+        var spans = ItemSpans(workflow);
+        Assert.Equal([0, 1, 2, 3, 4], spans.Select(s => (int)s.GetTagItem(TelemetryTags.MapItem)!).Order());
+        Activity run = await telemetry.WaitForSpanAsync(s => s.DisplayName == "orchestration:" + nameof(WorkflowOrchestrator) && Equals(s.GetTagItem(TelemetryTags.InstanceId), id));
+        foreach (Activity item in spans)
+        {
+            string chunk = MapChunkOrchestrator.InstanceIdFor(id, "summaries", 1, (int)item.GetTagItem(TelemetryTags.MapItem)! / 2);
+            Assert.Equal(chunk, item.GetTagItem(TelemetryTags.InstanceId));
+            Activity chunkSpan = await telemetry.WaitForSpanAsync(s => s.SpanId == item.ParentSpanId);
+            Assert.Equal(("orchestration:" + nameof(MapChunkOrchestrator), chunk), (chunkSpan.DisplayName, chunkSpan.GetTagItem(TelemetryTags.InstanceId)));
+            Assert.Equal(run.TraceId, item.TraceId);
+        }
+
+        Assert.Equal(5, telemetry.Count("streamcanvas.step.duration", (TelemetryTags.Workflow, workflow), (TelemetryTags.Step, "summarize")));
+    }
 }

@@ -2,8 +2,12 @@ using System.Text.Json.Nodes;
 
 namespace StreamCanvas.Activities;
 
-/// <summary>Which run, step and attempt an activity call belongs to (for logs, traces and errors).</summary>
-public sealed record StepIdentity(string InstanceId, string Workflow, string StepId, int Attempt);
+/// <summary>Which run, step and attempt an activity call belongs to (for logs, traces, errors and idempotency keys).</summary>
+public sealed record StepIdentity(string InstanceId, string Workflow, string StepId, int Attempt)
+{
+    /// <summary>The map item the step runs for (null outside a map): every item runs the same step in one orchestration.</summary>
+    public int? Item { get; init; }
+}
 
 /// <summary>An llm step with its templates already rendered by the orchestrator.</summary>
 public sealed record LlmStepRequest(

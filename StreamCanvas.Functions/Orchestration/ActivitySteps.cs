@@ -111,7 +111,7 @@ internal static class ActivitySteps
 
     static async Task<StepOutcome> CallStepActivityAsync(TaskOrchestrationContext context, RunState run, WorkflowStep step, int attempt, string? feedback, TokenUsage? spent)
     {
-        var identity = new StepIdentity(context.InstanceId, run.Definition.Name, step.Id, attempt);
+        var identity = new StepIdentity(context.InstanceId, run.Definition.Name, step.Id, attempt) { Item = run.ItemIndex };
         try
         {
             return step switch

@@ -165,7 +165,7 @@ internal static partial class AgentSteps
 
         async Task<StepOutcome> CallHttpAsync(AgentTool tool, AgentToolCall call, JsonObject data)
         {
-            var identity = new StepIdentity(context.InstanceId, run.Definition.Name, $"{step.Id}.{tool.Name}.{calls}", 1);
+            var identity = new StepIdentity(context.InstanceId, run.Definition.Name, $"{step.Id}.{tool.Name}.{calls}", 1) { Item = run.ItemIndex };
             try
             {
                 return await context.CallActivityAsync<StepOutcome>(nameof(ToolStepActivity), new ToolStepRequest(

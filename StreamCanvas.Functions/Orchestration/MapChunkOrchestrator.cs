@@ -20,7 +20,7 @@ public sealed class MapChunkOrchestrator : TaskOrchestrator<MapChunkRequest, Map
         var run = new RunState(new WorkflowRunRequest(request.Definition, request.DefinitionHash, new JsonObject(), EngineRevision: request.EngineRevision));
         var telemetry = new RunTelemetry(context, request.Definition.Name);
         MapItemResult?[] items = await MapItems.RunAsync(
-            context, run, step.Steps, request.Outer, request.Items, request.FirstIndex, request.MaxConcurrency, request.Tolerated, telemetry,
+            context, run, step, request.Outer, request.Items, request.FirstIndex, request.MaxConcurrency, request.Tolerated, telemetry,
             (succeeded, running, failed) =>
             {
                 run.ReportProgress(new StepProgress(step.Id, step.Kind, request.Items.Count, succeeded, running, failed));

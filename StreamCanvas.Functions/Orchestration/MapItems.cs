@@ -14,7 +14,7 @@ internal static class MapItems
     /// <param name="outer">The state the body may read: { "input", "steps" } with the entries it refers to.</param>
     /// <param name="onProgress">Called whenever items start or finish, with (succeeded, running, failed).</param>
     public static async Task<MapItemResult?[]> RunAsync(
-        TaskOrchestrationContext context, RunState run, IReadOnlyList<WorkflowStep> steps, JsonObject outer, JsonArray items,
+        TaskOrchestrationContext context, RunState run, MapStep step, JsonObject outer, JsonArray items,
         int firstIndex, int maxConcurrency, int tolerated, RunTelemetry telemetry, Action<int, int, int> onProgress)
     {
         var results = new MapItemResult?[items.Count];
@@ -29,7 +29,7 @@ internal static class MapItems
                 var data = outer.DeepClone().AsObject();
                 data[StatePath.ItemRoot] = items[next]?.DeepClone();
                 data[StatePath.IndexRoot] = firstIndex + next;
-                running[RunItemAsync(context, run.Item(steps, data), telemetry)] = next;
+                running[RunItemAsync(context, run.Item(step.Steps, data), step.Id, firstIndex + next, telemetry)] = next;
                 next++;
             }
 
@@ -57,19 +57,24 @@ internal static class MapItems
         return results;
     }
 
-    static async Task<MapItemResult> RunItemAsync(TaskOrchestrationContext context, RunState item, RunTelemetry telemetry)
+    static async Task<MapItemResult> RunItemAsync(TaskOrchestrationContext context, RunState item, string mapStepId, int index, RunTelemetry telemetry)
     {
         DateTime startedAt = context.CurrentUtcDateTime;
+        MapItemResult result;
         try
         {
             await StepSequence.RunAsync(context, item, telemetry);
-            return new MapItemResult(true, item.LastOutput()?.DeepClone(), null, Tokens(item), startedAt, context.CurrentUtcDateTime, Cost(item));
+            result = new MapItemResult(true, item.LastOutput()?.DeepClone(), null, Tokens(item), startedAt, context.CurrentUtcDateTime, Cost(item));
         }
         catch (WorkflowFailedException failure)
         {
             var error = new StepError(failure.Reason, $"step '{failure.StepId}': {failure.Detail}", Retryable: false);
-            return new MapItemResult(false, null, error, Tokens(item), startedAt, context.CurrentUtcDateTime, Cost(item));
+            result = new MapItemResult(false, null, error, Tokens(item), startedAt, context.CurrentUtcDateTime, Cost(item));
         }
+
+        // Reported here, as the item ends, while its timeline is at hand: the map keeps only the item's result.
+        telemetry.ItemFinished(mapStepId, index, result, item.Timeline);
+        return result;
     }
 
     static TokenUsage? Tokens(RunState item)

@@ -44,7 +44,7 @@ internal static partial class MapSteps
 
         Report(0, 0, 0);
         MapItemResult?[] results = items.Count <= step.ItemsPerChunk
-            ? await MapItems.RunAsync(context, run, step.Steps, outer, items, 0, step.MaxConcurrency, tolerated, telemetry, Report)
+            ? await MapItems.RunAsync(context, run, step, outer, items, 0, step.MaxConcurrency, tolerated, telemetry, Report)
             : await RunChunksAsync(context, run, step, outer, items, tolerated, Report);
         run.EndProgress(step.Id);
 

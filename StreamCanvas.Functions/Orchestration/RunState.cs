@@ -66,6 +66,9 @@ public sealed class RunState
     /// <summary>The list of steps this scope interprets: the workflow's, a branch's or a map body's.</summary>
     public IReadOnlyList<WorkflowStep> Steps { get; }
 
+    /// <summary>The map item this scope runs for (its "index"; a branch inside an item inherits it), null outside a map.</summary>
+    public int? ItemIndex => Data[StatePath.IndexRoot] is JsonValue index ? index.GetValue<int>() : null;
+
     /// <summary>{ "input": ..., "steps": { "&lt;id&gt;": { "output", "status", "attempts", "model" } } } (and "item", "index" in a map body).</summary>
     public JsonObject Data { get; }
 

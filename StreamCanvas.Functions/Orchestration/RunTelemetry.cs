@@ -14,6 +14,7 @@ public sealed class RunTelemetry(TaskOrchestrationContext context, string workfl
 {
     public const string ApprovalSpanName = "approval";
     public const string BranchSpanName = "branch";
+    public const string MapItemSpanName = "map.item";
 
     readonly DateTime startedAt = context.CurrentUtcDateTime;
     int reported;
@@ -113,8 +114,42 @@ public sealed class RunTelemetry(TaskOrchestrationContext context, string workfl
     }
 
     /// <summary>
+    /// Emitted once as the item ends (not while replaying, as every span here), with its recorded times, as a child of
+    /// the orchestration running it: the run's own, or its chunk's (a sub-orchestration of the same trace).
+    /// Bounded cost for a 10,000-item map: the span is ended and handed to the exporter at once and nothing here
+    /// keeps it or the item's timeline (the map keeps only each item's result, as before); the status still carries
+    /// counts only. What remains is one span per item for the exporter, whose batch queue bounds the memory (it drops
+    /// past its size rather than grow), and for the backend, where sampling bounds the cost. The item's steps are
+    /// metrics, not spans: histograms aggregate by workflow, step id and status, so they cost the same for any count.
+    /// </summary>
+    public void ItemFinished(string mapStepId, int index, MapItemResult item, IReadOnlyList<StepRecord> itemSteps)
+    {
+        if (context.IsReplaying)
+        {
+            return;
+        }
+
+        foreach (StepRecord step in itemSteps)
+        {
+            Report(step);
+        }
+
+        string status = item.Succeeded ? StepStatuses.Succeeded : StepStatuses.Failed;
+        using Activity? span = StreamCanvasTelemetry.Source.StartActivity(
+            MapItemSpanName, ActivityKind.Internal, parentContext: default,
+            tags: [Tag(TelemetryTags.Workflow, workflow), Tag(TelemetryTags.Step, mapStepId), Tag(TelemetryTags.MapItem, index), Tag(TelemetryTags.Status, status), Tag(TelemetryTags.InstanceId, context.InstanceId)],
+            startTime: new DateTimeOffset(DateTime.SpecifyKind(item.StartedAt, DateTimeKind.Utc)));
+        span?.SetEndTime(DateTime.SpecifyKind(item.CompletedAt, DateTimeKind.Utc));
+        if (!item.Succeeded)
+        {
+            span?.SetTag(TelemetryTags.Reason, item.Error?.Reason);
+            span?.SetStatus(ActivityStatusCode.Error, item.Error?.Reason);
+        }
+    }
+
+    /// <summary>
     /// Each branch of a parallel step is a span of the run's trace with its recorded times, emitted when the join is
-    /// decided. Map items are not: a map can have 10,000, so its record carries their counts instead.
+    /// decided (map items: <see cref="ItemFinished"/>).
     /// </summary>
     void ReportBranch(StepRecord step, BranchRecord branch)
     {

@@ -32,10 +32,13 @@ public static class TelemetryTags
     public const string Level = "streamcanvas.approval.level";
     public const string GateId = "streamcanvas.approval.gate_id";
     public const string Branch = "streamcanvas.branch";
+    /// <summary>A map item's index in the map's items (spans only: as a metric tag it would be one series per item).</summary>
+    public const string MapItem = "streamcanvas.map.item";
 
     /// <summary>A scheduled start's occurrence (UTC, round-trip format) and how it ended (started, already-started, paused, rejected).</summary>
     public const string ScheduleOccurrence = "streamcanvas.schedule.occurrence";
     public const string ScheduleOutcome = "streamcanvas.schedule.outcome";
+
     /// <summary>The model that answered (a deployment may name a newer version than the one requested).</summary>
     public const string Model = "gen_ai.response.model";
     public const string Direction = "gen_ai.token.type";

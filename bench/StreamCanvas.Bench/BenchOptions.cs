@@ -15,6 +15,9 @@ public enum BenchPass
 
     /// <summary>bench-three-step against a stub that answers 429 above --model-rate, without and with the model quota limiter.</summary>
     Quota,
+
+    /// <summary>bench-map (one run over --map-items items) and bench-parallel (--parallel-runs runs of ten branches), beside a hand-written fan-out.</summary>
+    FanOut,
 }
 
 public sealed record BenchOptions(
@@ -25,10 +28,16 @@ public sealed record BenchOptions(
 
     public string? QuotaValue { get; init; }
 
+    /// <summary>--map-items: the items of the fan-out pass's one map run.</summary>
+    public int MapItems { get; init; } = 1000;
+
+    /// <summary>--parallel-runs: the fan-out pass's runs of ten parallel branches.</summary>
+    public int ParallelRuns { get; init; } = 100;
+
     public const string Usage = """
         dotnet run -c Release --project bench/StreamCanvas.Bench -- [options]
           --runs 10,100            N concurrent runs per pass (default 10,100)
-          --passes offline,approval,latency,quota
+          --passes offline,approval,latency,quota,fanout
                                    which passes (default offline,approval,latency)
           --model-latency 2s       latency of the model stub for the latency and quota passes (2s, 500ms; default 2s)
           --model-rate 20          quota pass: the stub answers 429 above this many requests per second (default 20)
@@ -36,6 +45,8 @@ public sealed record BenchOptions(
           --set Key=Value          an engine setting (env-style key) for the host under test and the references
           --no-references          skip the hand-written reference
           --in-memory              add the in-memory reference to the offline pass (about one run a second: slow)
+          --map-items 1000         fanout pass: items of the one map run (default 1000)
+          --parallel-runs 100      fanout pass: runs of ten parallel branches (default 100)
         """;
 
     public bool Has(BenchPass pass) => Passes.Contains(pass);
@@ -51,6 +62,8 @@ public sealed record BenchOptions(
         TimeSpan latency = TimeSpan.FromSeconds(2);
         int rate = 20;
         string[]? quota = null;
+        int mapItems = 1000;
+        int parallelRuns = 100;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -82,12 +95,18 @@ public sealed record BenchOptions(
                 case "--in-memory":
                     inMemory = true;
                     break;
+                case "--map-items":
+                    mapItems = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--parallel-runs":
+                    parallelRuns = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
                 default:
                     throw new ArgumentException($"unknown argument '{args[i]}'\n{Usage}");
             }
         }
 
-        return new BenchOptions(runs, overrides, references, inMemory, passes, latency, rate) { QuotaSetting = quota?[0], QuotaValue = quota?[1] };
+        return new BenchOptions(runs, overrides, references, inMemory, passes, latency, rate) { QuotaSetting = quota?[0], QuotaValue = quota?[1], MapItems = mapItems, ParallelRuns = parallelRuns };
     }
 
     /// <summary>"2s", "500ms" or a number of seconds.</summary>

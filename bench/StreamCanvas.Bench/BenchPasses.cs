@@ -95,6 +95,26 @@ public sealed class BenchPasses(BenchOptions options, StorageCounter storage)
         }
     }
 
+    /// <summary>Offline model: one map run and many parallel runs, after the hand-written fan-out on the same settings.</summary>
+    public async Task<List<PassResult>> FanOutAsync()
+    {
+        var results = new List<PassResult>();
+        if (options.References)
+        {
+            results.AddRange(await PlainFanOutReference.RunAsync(options.MapItems, options.ParallelRuns, storage, options.Overrides));
+            Console.Error.WriteLine("  fan-out references done");
+        }
+
+        await using EngineProcess engine = await EngineProcess.StartAsync(storage.ConnectionString, NewHub(), options.Overrides);
+        var passes = new EnginePasses(engine, storage);
+        await passes.ParallelAsync(5);
+        results.Add(await passes.MapAsync(1, options.MapItems));
+        Console.Error.WriteLine("  map pass done");
+        results.Add(await passes.ParallelAsync(options.ParallelRuns));
+        Console.Error.WriteLine("  parallel pass done");
+        return results;
+    }
+
     Dictionary<string, string> WithModel(ModelStub model) => new(options.Overrides)
     {
         ["Model__Provider"] = "openai-compatible",

@@ -6,7 +6,7 @@ using StreamCanvas.Activities.Notices;
 namespace StreamCanvas.Bench;
 
 /// <summary>Our engine (standalone host on Azurite) driven over its public HTTP API, as clients and approvers use it.</summary>
-public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
+public sealed partial class EnginePasses(EngineProcess engine, StorageCounter storage)
 {
     public const string ThreeStep = "bench-three-step";
     public const string Approval = "bench-approval";
@@ -55,7 +55,8 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
         return Summarize($"StreamCanvas, {Approval}", histories, t0, perRun, meter.Idle, decidedAt);
     }
 
-    async Task<string[]> StartAsync(string workflow, int n)
+    /// <param name="input">Each run's input by its number; { topic } by default.</param>
+    async Task<string[]> StartAsync(string workflow, int n, Func<int, object>? input = null)
     {
         using var gate = new SemaphoreSlim(ClientParallelism);
         return await Task.WhenAll(Enumerable.Range(0, n).Select(async i =>
@@ -63,7 +64,7 @@ public sealed class EnginePasses(EngineProcess engine, StorageCounter storage)
             await gate.WaitAsync();
             try
             {
-                using HttpResponseMessage response = await engine.Http.PostAsJsonAsync($"api/workflows/{workflow}/runs", new { topic = $"topic {i}" });
+                using HttpResponseMessage response = await engine.Http.PostAsJsonAsync($"api/workflows/{workflow}/runs", input?.Invoke(i) ?? new { topic = $"topic {i}" });
                 JsonObject body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
                 return body["instanceId"]?.GetValue<string>() ?? throw new InvalidOperationException($"start answered {(int)response.StatusCode}: {body.ToJsonString()}");
             }

@@ -27,20 +27,9 @@ public static class PlainDurableReference
                 ? result with { Name = $"{result.Name}, steps {stepLatency.TotalSeconds:0.#} s", IdealMs = 3 * stepLatency.TotalMilliseconds }
                 : result));
 
-    static async Task<PassResult> PassAsync(DurableTaskClient client, StorageCounter storage, int n)
-    {
-        StorageMeter meter = await storage.StartMeterAsync();
-        DateTimeOffset t0 = DateTimeOffset.UtcNow;
-        string[] ids = await Task.WhenAll(Enumerable.Range(0, n).Select(i => client.ScheduleNewOrchestrationInstanceAsync(nameof(PlainThreeSteps), $"topic {i}")));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(20));
-        OrchestrationMetadata[] done = await Task.WhenAll(ids.Select(id => client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: false, timeout.Token)));
-        StorageRates perRun = meter.PerRun(n);
-        DateTimeOffset last = done.Max(m => m.LastUpdatedAt);
-        var latency = done.Select(m => (m.LastUpdatedAt - m.CreatedAt).TotalMilliseconds).ToList();
-        int failed = done.Count(m => m.RuntimeStatus != OrchestrationRuntimeStatus.Completed);
-        return new PassResult("hand-written 3-activity orchestration, same Azurite", n, failed, n / Math.Max((last - t0).TotalSeconds, 0.001),
-            latency, [], [], perRun, meter.Idle);
-    }
+    static Task<PassResult> PassAsync(DurableTaskClient client, StorageCounter storage, int n) =>
+        ReferencePass.MeasureAsync(client, storage, "hand-written 3-activity orchestration, same Azurite", n,
+            i => client.ScheduleNewOrchestrationInstanceAsync(nameof(PlainThreeSteps), $"topic {i}"));
 
     /// <summary>Three activity calls in a row, each fed the previous result: the interpreter's work, by hand.</summary>
     public sealed class PlainThreeSteps : TaskOrchestrator<string, string>

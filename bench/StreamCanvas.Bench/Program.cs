@@ -35,9 +35,16 @@ if (options.Has(BenchPass.Quota))
     await passes.QuotaAsync(results);
 }
 
-foreach ((int n, List<PassResult> passed) in results)
+List<PassResult> fanOut = options.Has(BenchPass.FanOut) ? await passes.FanOutAsync() : [];
+
+foreach ((int n, List<PassResult> passed) in results.Where(r => r.Value.Count > 0))
 {
     Report.Print(n, passed);
+}
+
+if (fanOut.Count > 0)
+{
+    Report.PrintFanOut(fanOut);
 }
 
 Console.WriteLine($"\nload average at end: {LoadAverage()}");

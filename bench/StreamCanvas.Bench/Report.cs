@@ -3,7 +3,7 @@ using System.Globalization;
 namespace StreamCanvas.Bench;
 
 /// <summary>The figures of one N as a table, then ours as ratios to the two references.</summary>
-public static class Report
+public static partial class Report
 {
     public static void Print(int n, IReadOnlyList<PassResult> passes)
     {

@@ -33,6 +33,11 @@ public sealed record PassResult(
     /// <summary>Extra figures of the pass (model calls, 429s).</summary>
     public string? Note { get; init; }
 
+    /// <summary>Fan-out passes: the activities each run fans out to (map items, parallel branches).</summary>
+    public int? ItemsPerRun { get; init; }
+
+    public double? ItemsPerSecond => RunsPerSecond * ItemsPerRun;
+
     public double? StorageRequestsPerRun => Storage?.Total;
 
     public double? IdleStorageRequestsPerSecond => IdleStorage?.Total;
