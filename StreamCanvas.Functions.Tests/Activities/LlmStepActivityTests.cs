@@ -29,7 +29,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
             MaxRetries = maxRetries,
             TimeoutSeconds = 10,
         });
-        return new LlmStepActivity(ModelPipeline.Build(new DeploymentChatClient(options.Value), options.Value), Budget(pricing: pricing), pricing ?? Pricing(), NullLogger<LlmStepActivity>.Instance);
+        return new LlmStepActivity(ModelPipeline.Build(new DeploymentChatClient(options.Value), options.Value), Budget(pricing: pricing), NullLogger<LlmStepActivity>.Instance);
     }
 
     static ModelPricing Pricing() => new(Microsoft.Extensions.Options.Options.Create(new ModelOptions()));
@@ -148,7 +148,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
     [Fact]
     public async Task OfflineModel_SameCall_GivesTheSameMarkedAnswer()
     {
-        var offline = new LlmStepActivity(ModelPipeline.Build(new OfflineChatClient(), new ModelOptions()), Budget(), Pricing(), NullLogger<LlmStepActivity>.Instance);
+        var offline = new LlmStepActivity(ModelPipeline.Build(new OfflineChatClient(), new ModelOptions()), Budget(), NullLogger<LlmStepActivity>.Instance);
         var schema = System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "object", "properties": { "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "label": { "enum": ["a", "b"] }, "note": { "type": "string" } } }""")!.AsObject();
         LlmStepRequest request = Request(output: "json") with { OutputSchema = schema };
 
@@ -311,7 +311,7 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         var model = new Mock<Microsoft.Extensions.AI.IChatClient>();
         model.Setup(m => m.GetResponseAsync(It.IsAny<IEnumerable<Microsoft.Extensions.AI.ChatMessage>>(), It.IsAny<Microsoft.Extensions.AI.ChatOptions?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("bug"));
-        var activity = new LlmStepActivity(model.Object, Budget(), Pricing(), NullLogger<LlmStepActivity>.Instance);
+        var activity = new LlmStepActivity(model.Object, Budget(), NullLogger<LlmStepActivity>.Instance);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => activity.RunAsync(
             Request() with { Step = new StepIdentity("run-1", workflow, "draft", 1), DailyBudget = new DailyBudgetLimits(100_000, null) }, CancellationToken.None));
@@ -346,9 +346,9 @@ public sealed class LlmStepActivityTests : IAsyncLifetime
         int budget = estimate + (estimate / 2);
 
         // The first attempt reserves and is never settled; while its reservation lives, the second does not fit.
-        _ = new LlmStepActivity(hung.Object, Budget(clock), Pricing(), NullLogger<LlmStepActivity>.Instance).RunAsync(request with { DailyBudget = new DailyBudgetLimits(budget, null) }, CancellationToken.None);
+        _ = new LlmStepActivity(hung.Object, Budget(clock), NullLogger<LlmStepActivity>.Instance).RunAsync(request with { DailyBudget = new DailyBudgetLimits(budget, null) }, CancellationToken.None);
         await calling.Task.WaitAsync(TimeSpan.FromMinutes(2));
-        var retried = new LlmStepActivity(answering.Object, Budget(clock), Pricing(), NullLogger<LlmStepActivity>.Instance);
+        var retried = new LlmStepActivity(answering.Object, Budget(clock), NullLogger<LlmStepActivity>.Instance);
         StepOutcome whileHeld = await retried.RunAsync(request with { Step = request.Step with { Attempt = 2 }, DailyBudget = new DailyBudgetLimits(budget, null) }, CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
         StepOutcome afterExpiry = await retried.RunAsync(request with { Step = request.Step with { Attempt = 3 }, DailyBudget = new DailyBudgetLimits(budget, null) }, CancellationToken.None);

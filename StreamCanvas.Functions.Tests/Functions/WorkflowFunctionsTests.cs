@@ -101,7 +101,7 @@ public sealed class WorkflowFunctionsTests
     public async Task RunLlmStep_ActivityTrigger_RunsTheSharedActivity()
     {
         var durable = new WorkflowDurableFunctions(
-            new LlmStepActivity(new OfflineChatClient(), new DailyBudget(Mock.Of<ITokenLedger>(), Pricing, TimeProvider.System, NullLogger<DailyBudget>.Instance), Pricing, NullLogger<LlmStepActivity>.Instance), null!, null!, null!, null!, null!, null!, null!, null!, null!, null!, null!, null!);
+            new LlmStepActivity(new OfflineChatClient(), new DailyBudget(Mock.Of<ITokenLedger>(), Pricing, TimeProvider.System, NullLogger<DailyBudget>.Instance), NullLogger<LlmStepActivity>.Instance), null!, null!, null!, null!, null!, null!, null!, null!, null!, null!, null!, null!);
         var request = new LlmStepRequest(new StepIdentity("i", "wf", "s", 1), "hello", null, null, null, null, LlmOutputFormats.Text, null);
 
         StepOutcome outcome = await durable.RunLlmStep(request, context.Object);

@@ -157,7 +157,7 @@ public sealed class InterpreterHost : IAsyncDisposable
                     Conversation = AgentConversation.FromJson(StoredSnapshots[(request.Step.InstanceId, request.StoredConversation!)]["messages"]),
                     StoredConversation = null,
                 };
-                return new AgentTurnActivity(AgentModel, AllowingBudget, Pricing, null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentTurnActivity>.Instance)
+                return new AgentTurnActivity(AgentModel, AllowingBudget, null!, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentTurnActivity>.Instance)
                     .RunAsync(inline, CancellationToken.None).GetAwaiter().GetResult();
             case ScheduleRequest request when activity == nameof(ReadScheduleActivity):
                 ScheduleReads.Enqueue(request);

@@ -13,7 +13,7 @@ namespace StreamCanvas.Activities;
 /// output schema and the step's validation (rule and grader, as for an llm step). The daily budget and the
 /// model's failures are handled as for an llm step.
 /// </summary>
-public sealed partial class AgentTurnActivity(IChatClient model, DailyBudget budget, ModelPricing pricing, ApprovalSnapshotStore conversations, ILogger<AgentTurnActivity> logger)
+public sealed partial class AgentTurnActivity(IChatClient model, DailyBudget budget, ApprovalSnapshotStore conversations, ILogger<AgentTurnActivity> logger)
     : IDurableActivity<AgentTurnRequest, AgentTurnOutcome>
 {
     /// <summary>Where a large conversation is kept: under the run's snapshot blobs, with this key.</summary>
@@ -43,10 +43,7 @@ public sealed partial class AgentTurnActivity(IChatClient model, DailyBudget bud
             throw;
         }
 
-        await budget.SettleAsync(hold, outcome.Model, outcome.Tokens ?? new TokenUsage(0, 0), cancellationToken);
-        decimal? cost = pricing.CostOfCall(outcome.Model, request.Model, outcome.Tokens);
-        ModelTelemetry.RecordCost(step, outcome.Model, cost);
-        return outcome with { Cost = cost };
+        return outcome with { Cost = await budget.SettleAsync(step, hold, outcome.Model, outcome.Tokens, cancellationToken) };
     }
 
     async Task<AgentTurnOutcome> CallAsync(AgentTurnRequest request, List<ChatMessage> messages, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ namespace StreamCanvas.Activities;
 /// Runs an llm step: checks the workflow's daily token budget, calls the model, records usage and latency,
 /// parses the output and validates it (schema, rubric) so a bad answer comes back with feedback to fix.
 /// </summary>
-public sealed partial class LlmStepActivity(IChatClient model, DailyBudget budget, ModelPricing pricing, ILogger<LlmStepActivity> logger)
+public sealed partial class LlmStepActivity(IChatClient model, DailyBudget budget, ILogger<LlmStepActivity> logger)
     : IDurableActivity<LlmStepRequest, StepOutcome>
 {
     public async Task<StepOutcome> RunAsync(LlmStepRequest request, CancellationToken cancellationToken)
@@ -43,9 +43,7 @@ public sealed partial class LlmStepActivity(IChatClient model, DailyBudget budge
             throw;
         }
 
-        await budget.SettleAsync(hold, outcome.Model, used, cancellationToken);
-        decimal? cost = pricing.CostOfCall(outcome.Model, request.Model, outcome.Tokens);
-        ModelTelemetry.RecordCost(step, outcome.Model, cost);
+        decimal? cost = await budget.SettleAsync(step, hold, outcome.Model, outcome.Tokens, cancellationToken);
 
         return outcome with { Cost = cost, DailyBudgetUsed = await budget.ShareAsync(hold, cancellationToken) };
     }

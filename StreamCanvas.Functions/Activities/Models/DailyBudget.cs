@@ -22,9 +22,7 @@ public sealed record DailyBudgetLimits(int? Tokens, decimal? Cost)
 /// <summary>What one model call holds of its workflow's daily budgets, from before the call until it is settled.</summary>
 public sealed class DailyBudgetHold
 {
-    internal static readonly DailyBudgetHold Unlimited = new(null, null, null, null);
-
-    internal DailyBudgetHold(TokenReservation? reservation, DailyLimits? limits, string? model, string? refusal)
+    internal DailyBudgetHold(TokenReservation? reservation, DailyLimits? limits, string model, string? refusal)
     {
         Reservation = reservation;
         Limits = limits;
@@ -35,8 +33,8 @@ public sealed class DailyBudgetHold
     internal TokenReservation? Reservation { get; }
     internal DailyLimits? Limits { get; }
 
-    /// <summary>The model (deployment) the call was priced for before it went out.</summary>
-    internal string? Model { get; }
+    /// <summary>The model (deployment) the call asked for: what it is priced by when its answer names no priced model.</summary>
+    internal string Model { get; }
 
     /// <summary>Why the call may not go out (the budget it would exceed); null when it may.</summary>
     public string? Refusal { get; }
@@ -45,20 +43,21 @@ public sealed class DailyBudgetHold
 /// <summary>
 /// The daily token and cost budgets of a workflow, shared by every model call (llm steps, agent turns) on every host:
 /// a call holds the most it may use before it goes out, and settles what it used after, on every path. Cost is priced
-/// with Model:Pricing; a model without a price counts its tokens only.
+/// with Model:Pricing, once per call, for the ledger, the cost metric and the step's record alike; a model without a
+/// price counts its tokens only.
 /// </summary>
 public sealed partial class DailyBudget(ITokenLedger ledger, ModelPricing pricing, TimeProvider clock, ILogger<DailyBudget> logger)
 {
     public async Task<DailyBudgetHold> HoldAsync(StepIdentity step, DailyBudgetLimits? limits, string? model, TokenUsage most, CancellationToken cancellationToken)
     {
+        model ??= pricing.DefaultModel;
         if (limits is null)
         {
-            return DailyBudgetHold.Unlimited;
+            return new DailyBudgetHold(null, null, model, null);
         }
 
         var ledgerLimits = new DailyLimits(limits.Tokens, limits.Cost is decimal cost ? Micros(cost) : null);
-        model ??= pricing.DefaultModel;
-        DailyCharge charge = Charge(null, model, most);
+        DailyCharge charge = Charge(most, pricing.CostOfCall(null, model, most));
         TokenReservation? reservation = await ledger.TryReserveAsync(step.Workflow, Today(), charge, ledgerLimits, cancellationToken);
         string? refusal = reservation is null
             ? $"the workflow's daily budget of {limits} would be exceeded (this call may use {most.Total} tokens{CostNote(charge)})"
@@ -66,24 +65,34 @@ public sealed partial class DailyBudget(ITokenLedger ledger, ModelPricing pricin
         return new DailyBudgetHold(reservation, ledgerLimits, model, refusal);
     }
 
-    /// <summary>Replaces the hold by what the call used (<paramref name="answeredBy"/>: the model named in the answer, when there was one).</summary>
-    public Task SettleAsync(DailyBudgetHold hold, string? answeredBy, TokenUsage used, CancellationToken cancellationToken) =>
-        hold.Reservation is { } reservation
-            ? ledger.SettleAsync(reservation, Charge(answeredBy, hold.Model!, used), cancellationToken)
-            : Task.CompletedTask;
+    /// <summary>
+    /// Replaces the hold by what the call used and returns what that cost (streamcanvas.cost records it):
+    /// <paramref name="answeredBy"/> is the model named in the answer; <paramref name="used"/> is null when the call
+    /// never answered, which costs nothing stated.
+    /// </summary>
+    public async Task<decimal?> SettleAsync(StepIdentity step, DailyBudgetHold hold, string? answeredBy, TokenUsage? used, CancellationToken cancellationToken)
+    {
+        decimal? cost = used is null ? null : pricing.CostOfCall(answeredBy, hold.Model, used);
+        await SettleLedgerAsync(hold, Charge(used ?? new TokenUsage(0, 0), cost), cancellationToken);
+        ModelTelemetry.RecordCost(step, answeredBy, cost);
+        return cost;
+    }
 
     /// <summary>Settles after an unexpected exception without hiding it: a settlement that fails too leaves the hold to expire.</summary>
     public async Task SettleAfterFailureAsync(StepIdentity step, DailyBudgetHold hold, TokenUsage used)
     {
         try
         {
-            await SettleAsync(hold, null, used, CancellationToken.None);
+            await SettleLedgerAsync(hold, Charge(used, pricing.CostOfCall(null, hold.Model, used)), CancellationToken.None);
         }
         catch (Exception ex)
         {
             LogSettleFailed(ex, step.InstanceId, step.StepId, hold.Reservation?.Charge.Tokens ?? 0);
         }
     }
+
+    Task SettleLedgerAsync(DailyBudgetHold hold, DailyCharge charge, CancellationToken cancellationToken) =>
+        hold.Reservation is { } reservation ? ledger.SettleAsync(reservation, charge, cancellationToken) : Task.CompletedTask;
 
     /// <summary>How much of the tighter daily budget is gone once this call settled (live holds included), so the orchestrator can alert the owner.</summary>
     public async Task<double?> ShareAsync(DailyBudgetHold hold, CancellationToken cancellationToken)
@@ -99,8 +108,7 @@ public sealed partial class DailyBudget(ITokenLedger ledger, ModelPricing pricin
 
     DateOnly Today() => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
-    DailyCharge Charge(string? answeredBy, string requested, TokenUsage tokens) =>
-        new(tokens.Total, pricing.CostOfCall(answeredBy, requested, tokens) is decimal cost ? Micros(cost) : 0);
+    static DailyCharge Charge(TokenUsage tokens, decimal? cost) => new(tokens.Total, cost is decimal priced ? Micros(priced) : 0);
 
     /// <summary>Millionths, rounded up, so a budget is never under-counted.</summary>
     static long Micros(decimal amount) => (long)decimal.Ceiling(amount * 1_000_000m);
